@@ -1,0 +1,3 @@
+module github.com/storefront/storefront/proto
+
+go 1.26.0
