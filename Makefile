@@ -1,0 +1,102 @@
+# Storefront — one entry point for building, generating, testing and running the fleet.
+# `make run` and `make test` are the two commands of the README.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+BIN        := $(CURDIR)/.bin
+TOOLS      := $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/protoc-gen-grpc-gateway $(BIN)/protoc-gen-openapiv2 $(BIN)/staticcheck $(BIN)/stripe-mock
+# Every module of the workspace (go.work), as ./dir/... patterns: `go test ./...` at the root
+# would cover the root module only.
+MODULES    := $(shell go list -m -f '{{.Dir}}' | sed 's|^$(CURDIR)|.|')
+PKGS       := $(addsuffix /...,$(MODULES))
+# Binaries `make run` starts: the launcher and every process of the fleet.
+FLEET      := ./cmd/storefront ./gateway/cmd/gateway
+GO_TEST_FLAGS ?= -race -count=1 -timeout 20m
+
+.PHONY: help
+help: ## List the targets.
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------------------- tools
+
+$(BIN)/%: tools/go.mod tools/go.sum
+	@mkdir -p $(BIN)
+	cd tools && GOWORK=off GOBIN=$(BIN) go install tool
+	@touch $(TOOLS)
+
+.PHONY: tools
+tools: $(TOOLS) ## Build the pinned tools (tools/go.mod) into .bin/.
+
+node_modules/google-proto-files/package.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+# ------------------------------------------------------------------------ generate
+
+.PHONY: third-party
+third-party: node_modules/google-proto-files/package.json ## Copy the imported .proto files from their pinned packages.
+	rm -rf third_party && mkdir -p third_party/google/api third_party/protoc-gen-openapiv2/options
+	cp node_modules/google-proto-files/google/api/{annotations,http,field_behavior}.proto third_party/google/api/
+	gw=$$(cd tools && GOWORK=off go list -m -f '{{.Dir}}' github.com/grpc-ecosystem/grpc-gateway/v2) && \
+	  cp "$$gw"/protoc-gen-openapiv2/options/{annotations,openapiv2}.proto third_party/protoc-gen-openapiv2/options/
+	chmod -R u+w third_party
+
+.PHONY: generate
+generate: tools third-party ## Regenerate protobuf, gRPC, gateway and OpenAPI code from proto/.
+	find proto -name '*.pb.go' -o -name '*.pb.gw.go' | xargs -r rm -f
+	rm -f gateway/openapi/*.json
+	$(BIN)/buf generate
+	mv gateway/openapi/storefront.swagger.json gateway/openapi/openapi.json
+
+.PHONY: check-generated
+check-generated: generate ## Fail when the committed generated code differs from what make generate writes.
+	@if [ -n "$$(git status --porcelain -- proto gateway/openapi)" ]; then \
+	  echo "Generated code is stale: run 'make generate' and commit the result." >&2; \
+	  git status --porcelain -- proto gateway/openapi >&2; git --no-pager diff --stat -- proto gateway/openapi >&2; exit 1; fi
+
+# ---------------------------------------------------------------------------- lint
+
+.PHONY: lint
+lint: tools third-party ## gofmt, go vet, staticcheck, buf lint and breaking, generated-code freshness.
+	@bad=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.\(gw\.\)\?go$$')); \
+	  if [ -n "$$bad" ]; then echo "gofmt would change:"; echo "$$bad"; exit 1; fi
+	go vet $(PKGS)
+	$(BIN)/staticcheck $(PKGS)
+	$(BIN)/buf lint
+	scripts/buf-breaking.sh
+	$(MAKE) --no-print-directory check-generated
+
+# ---------------------------------------------------------------------------- test
+
+.PHONY: test
+test: tools ## Unit and integration tests of every module, with -race, against real PostgreSQL and NATS.
+	go test $(GO_TEST_FLAGS) $(PKGS)
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz target briefly (FUZZTIME=10s).
+	scripts/fuzz.sh $${FUZZTIME:-10s}
+
+.PHONY: bench
+bench: tools ## Run the benchmarks under bench/ and print BENCH lines.
+	go run ./bench/cmd/bench
+
+# ----------------------------------------------------------------------------- run
+
+.PHONY: build
+build: ## Build the fleet's binaries into .bin/.
+	@mkdir -p $(BIN)
+	go build -o $(BIN)/ $(FLEET)
+
+.PHONY: run
+run: build tools ## Run the whole fleet locally (Ctrl-C stops it).
+	$(BIN)/storefront run -bin $(BIN) -data $(CURDIR)/.data
+
+.PHONY: clean-data
+clean-data: build ## Wipe the local state of make run (.data/ and the database it made).
+	$(BIN)/storefront clean-data -data $(CURDIR)/.data
+
+.PHONY: clean
+clean: ## Remove built tools and binaries (not .data/).
+	rm -rf .bin third_party node_modules

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/storefront/storefront/platform/config"
+)
+
+// Config is what the launcher reads from the environment. Every variable of API.md's
+// configuration table is validated here, once, before anything starts; the processes it
+// starts read the same variables (with the addresses the launcher resolved filled in).
+type Config struct {
+	HTTPAddr     string
+	PublicURL    string
+	DatabaseURL  string // empty: find or start one
+	NATSURL      string // empty: embedded
+	RedisURL     string // empty: local if it answers, else none
+	StripeKey    string
+	StripeBase   string // empty (with no key): stripe-mock
+	SMTPAddr     string // empty: mails are written under the data directory
+	AdminEmail   string
+	AdminPass    string
+	RateAuth     config.Rate
+	RateAPI      config.Rate
+	RateAdmin    config.Rate
+	adminDefault bool
+}
+
+func loadConfig(env *config.Env, dataDir string) (Config, error) {
+	cfg := Config{
+		HTTPAddr:    env.HostPort("STOREFRONT_HTTP_ADDR", "127.0.0.1:8080"),
+		DatabaseURL: env.URL("STOREFRONT_DATABASE_URL", "", "postgres", "postgresql"),
+		NATSURL:     env.URL("STOREFRONT_NATS_URL", "", "nats", "tls"),
+		RedisURL:    env.URL("STOREFRONT_REDIS_URL", "", "redis", "rediss"),
+		StripeKey:   env.String("STRIPE_SECRET_KEY", ""),
+		StripeBase:  env.URL("STOREFRONT_STRIPE_API_BASE", "", "http", "https"),
+		SMTPAddr:    env.HostPort("STOREFRONT_SMTP_ADDR", ""),
+		AdminEmail:  env.String("STOREFRONT_ADMIN_EMAIL", ""),
+		AdminPass:   env.String("STOREFRONT_ADMIN_PASSWORD", ""),
+		RateAuth:    env.Rate("STOREFRONT_RATE_LIMIT_AUTH", config.Rate{Limit: 5, Period: 15 * time.Minute}),
+		RateAPI:     env.Rate("STOREFRONT_RATE_LIMIT_API", config.Rate{Limit: 100, Period: time.Minute}),
+		RateAdmin:   env.Rate("STOREFRONT_RATE_LIMIT_ADMIN", config.Rate{Limit: 200, Period: time.Minute}),
+	}
+	cfg.PublicURL = env.URL("STOREFRONT_PUBLIC_URL", "http://"+cfg.HTTPAddr, "http", "https")
+	if (cfg.StripeKey == "") != (cfg.StripeBase == "") {
+		env.Fail("STRIPE_SECRET_KEY", "set it together with STOREFRONT_STRIPE_API_BASE, or neither (then stripe-mock runs)")
+	}
+	if (cfg.AdminEmail == "") != (cfg.AdminPass == "") {
+		env.Fail("STOREFRONT_ADMIN_EMAIL", "set it together with STOREFRONT_ADMIN_PASSWORD, or neither (then a dev admin is made)")
+	}
+	if err := env.Err(); err != nil {
+		return cfg, err
+	}
+	if cfg.AdminEmail == "" {
+		email, pass, err := devAdmin(dataDir)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.AdminEmail, cfg.AdminPass, cfg.adminDefault = email, pass, true
+	}
+	return cfg, nil
+}
+
+// devAdmin returns the development admin's credentials, made once and kept under the data
+// directory so they stay valid across restarts.
+func devAdmin(dataDir string) (email, password string, err error) {
+	const email0 = "admin@storefront.local"
+	path := filepath.Join(dataDir, "dev-admin-password")
+	if b, err := os.ReadFile(path); err == nil {
+		return email0, strings.TrimSpace(string(b)), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", "", err
+	}
+	b := make([]byte, 10)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", err
+	}
+	// Letters and digits, so it always meets the password policy.
+	password = "dev1" + strings.ToLower(base32.StdEncoding.EncodeToString(b))
+	if err := os.WriteFile(path, []byte(password+"\n"), 0o600); err != nil {
+		return "", "", fmt.Errorf("keep the dev admin password: %w", err)
+	}
+	return email0, password, nil
+}

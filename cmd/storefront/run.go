@@ -1,0 +1,329 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/storefront/storefront/platform/config"
+	"github.com/storefront/storefront/platform/devenv"
+)
+
+// launcher holds what `storefront run` started, to stop it in reverse order.
+type launcher struct {
+	log      *slog.Logger
+	bin      string
+	data     string
+	teardown []func(context.Context)
+	children []*child
+	exited   chan *child
+}
+
+func run(ctx context.Context, log *slog.Logger, bin, data string) (err error) {
+	started := time.Now()
+	if data, err = filepath.Abs(data); err != nil {
+		return err
+	}
+	if bin, err = filepath.Abs(bin); err != nil {
+		return err
+	}
+	// 0755: a private PostgreSQL cluster below it may run as another user.
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	cfg, err := loadConfig(config.FromOS(), data)
+	if err != nil {
+		return err
+	}
+	l := &launcher{log: log, bin: bin, data: data, exited: make(chan *child, 16)}
+	defer l.stop()
+
+	// A signal while starting is a request to stop, not a failure.
+	defer func() {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			log.Info("stopped while starting")
+			err = nil
+		}
+	}()
+	env, err := l.dependencies(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	for _, p := range fleet() {
+		penv := env
+		if p.http {
+			penv = append(penv, "STOREFRONT_HTTP_ADDR="+cfg.HTTPAddr)
+		}
+		c, err := l.start(p.name, filepath.Join(bin, p.binary), nil, penv)
+		if err != nil {
+			return err
+		}
+		if p.http {
+			if err := l.waitHTTP(ctx, c, "http://"+cfg.HTTPAddr+"/readyz", 60*time.Second); err != nil {
+				return err
+			}
+		}
+	}
+	l.banner(cfg, env, time.Since(started))
+
+	select {
+	case <-ctx.Done():
+		log.Info("stopping the fleet")
+		return nil
+	case c := <-l.exited:
+		return fmt.Errorf("%s exited unexpectedly (%v); stopping the fleet", c.name, c.err)
+	}
+}
+
+// dependencies finds or starts PostgreSQL, NATS, Redis, the Stripe API and the mail sink, and
+// returns the environment every child gets.
+func (l *launcher) dependencies(ctx context.Context, cfg Config) ([]string, error) {
+	dbURL, err := l.postgres(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	natsURL, err := l.nats(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	env := append(os.Environ(),
+		"STOREFRONT_DATABASE_URL="+dbURL,
+		"STOREFRONT_NATS_URL="+natsURL,
+		"STOREFRONT_PUBLIC_URL="+cfg.PublicURL,
+		"STOREFRONT_ADMIN_EMAIL="+cfg.AdminEmail,
+		"STOREFRONT_ADMIN_PASSWORD="+cfg.AdminPass,
+	)
+	switch {
+	case cfg.RedisURL != "":
+		env = append(env, "STOREFRONT_REDIS_URL="+cfg.RedisURL)
+	case devenv.RedisAnswers(ctx, devenv.LocalRedisURL):
+		env = append(env, "STOREFRONT_REDIS_URL="+devenv.LocalRedisURL)
+	default:
+		l.log.Warn("no Redis at 127.0.0.1:6379: rate limits and token revocations are kept in memory, per process")
+	}
+	if cfg.StripeBase != "" {
+		env = append(env, "STRIPE_SECRET_KEY="+cfg.StripeKey, "STOREFRONT_STRIPE_API_BASE="+cfg.StripeBase)
+	} else {
+		base, err := l.stripeMock(ctx)
+		if err != nil {
+			return nil, err
+		}
+		env = append(env, "STRIPE_SECRET_KEY=sk_test_storefront_dev", "STOREFRONT_STRIPE_API_BASE="+base)
+	}
+	if cfg.SMTPAddr == "" {
+		mail := filepath.Join(l.data, "mail")
+		if err := os.MkdirAll(mail, 0o755); err != nil {
+			return nil, err
+		}
+		env = append(env, "STOREFRONT_MAIL_DIR="+mail)
+	}
+	return env, nil
+}
+
+func (l *launcher) postgres(ctx context.Context, cfg Config) (string, error) {
+	if cfg.DatabaseURL != "" {
+		if !devenv.PostgresAnswers(ctx, cfg.DatabaseURL) {
+			return "", errors.New("STOREFRONT_DATABASE_URL: no PostgreSQL answers there")
+		}
+		return cfg.DatabaseURL, nil
+	}
+	admin := devenv.LocalPostgresURL
+	if !devenv.PostgresAnswers(ctx, admin) {
+		port, err := devenv.FreePort()
+		if err != nil {
+			return "", err
+		}
+		cluster, err := devenv.StartPrivateCluster(ctx, l.log, filepath.Join(l.data, "postgres"), port)
+		if err != nil {
+			return "", fmt.Errorf("no PostgreSQL on 127.0.0.1:5432 and no private cluster: %w", err)
+		}
+		l.teardown = append(l.teardown, func(ctx context.Context) {
+			if err := cluster.Stop(ctx); err != nil {
+				l.log.Error("stop private PostgreSQL", "err", err)
+			}
+		})
+		admin = cluster.URL()
+	} else {
+		// clean-data drops this database again; it does not own the server.
+		if err := os.WriteFile(filepath.Join(l.data, "local-database"), []byte("storefront\n"), 0o644); err != nil {
+			return "", err
+		}
+	}
+	return devenv.EnsureDatabase(ctx, admin, "storefront")
+}
+
+func (l *launcher) nats(ctx context.Context, cfg Config) (string, error) {
+	if cfg.NATSURL != "" {
+		if !devenv.NATSAnswers(ctx, cfg.NATSURL) {
+			return "", errors.New("STOREFRONT_NATS_URL: no NATS server with JetStream answers there")
+		}
+		return cfg.NATSURL, nil
+	}
+	srv, err := devenv.StartEmbeddedNATS(filepath.Join(l.data, "nats"), 0)
+	if err != nil {
+		return "", err
+	}
+	l.teardown = append(l.teardown, func(context.Context) { srv.Shutdown() })
+	return srv.URL(), nil
+}
+
+func (l *launcher) stripeMock(ctx context.Context) (string, error) {
+	port, err := devenv.FreePort()
+	if err != nil {
+		return "", err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	path := filepath.Join(l.bin, "stripe-mock")
+	if _, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("stripe-mock not found in %s (run `make tools`): %w", l.bin, err)
+	}
+	c, err := l.start("stripe-mock", path, []string{"-http-addr", addr, "-https-addr", "127.0.0.1:"}, os.Environ())
+	if err != nil {
+		return "", err
+	}
+	if err := waitTCP(ctx, c, addr, 30*time.Second); err != nil {
+		return "", err
+	}
+	return "http://" + addr, nil
+}
+
+// child is a running process of the fleet.
+type child struct {
+	name string
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error // set before done is closed
+}
+
+func (l *launcher) start(name, path string, args, env []string) (*child, error) {
+	cmd := exec.Command(path, args...)
+	cmd.Env = env
+	cmd.Stdout = os.Stderr
+	cmd.Stderr = os.Stderr
+	// Its own process group, so a terminal's Ctrl-C reaches only the launcher, which stops the
+	// children in order; Pdeathsig kills it should the launcher die without stopping it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	c := &child{name: name, cmd: cmd, done: make(chan struct{})}
+	l.children = append(l.children, c)
+	go func() {
+		c.err = cmd.Wait()
+		close(c.done)
+		l.exited <- c
+	}()
+	l.log.Info("started", "process", name, "pid", cmd.Process.Pid)
+	return c, nil
+}
+
+// stop ends the children in reverse start order (SIGTERM, then SIGKILL after a grace period),
+// then the servers the launcher started.
+func (l *launcher) stop() {
+	for i := len(l.children) - 1; i >= 0; i-- {
+		c := l.children[i]
+		select {
+		case <-c.done:
+			continue
+		default:
+		}
+		_ = c.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-c.done:
+			l.log.Info("stopped", "process", c.name)
+		case <-time.After(20 * time.Second):
+			l.log.Warn("did not stop within 20s; killing it", "process", c.name)
+			_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+			<-c.done
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := len(l.teardown) - 1; i >= 0; i-- {
+		l.teardown[i](ctx)
+	}
+}
+
+func (l *launcher) waitHTTP(ctx context.Context, c *child, url string, limit time.Duration) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	return poll(ctx, c, limit, url, func() bool {
+		resp, err := client.Get(url)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+func waitTCP(ctx context.Context, c *child, addr string, limit time.Duration) error {
+	return poll(ctx, c, limit, addr, func() bool {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return false
+		}
+		conn.Close()
+		return true
+	})
+}
+
+func poll(ctx context.Context, c *child, limit time.Duration, what string, ready func() bool) error {
+	deadline := time.Now().Add(limit)
+	for !ready() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: not ready at %s after %s", c.name, what, limit)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.done:
+			return fmt.Errorf("%s exited while starting: %v", c.name, c.err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+func (l *launcher) banner(cfg Config, env []string, took time.Duration) {
+	base := strings.TrimRight(cfg.PublicURL, "/")
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nStorefront is running (ready in %s).\n", took.Round(10*time.Millisecond))
+	fmt.Fprintf(&b, "  REST API    %s/api/v1\n", base)
+	fmt.Fprintf(&b, "  OpenAPI     %s/api/v1/openapi.json\n", base)
+	fmt.Fprintf(&b, "  Metrics     %s/metrics\n", base)
+	fmt.Fprintf(&b, "  Readiness   %s/readyz\n", base)
+	fmt.Fprintf(&b, "  PostgreSQL  %s\n", redactURL(lookup(env, "STOREFRONT_DATABASE_URL")))
+	fmt.Fprintf(&b, "  NATS        %s\n", lookup(env, "STOREFRONT_NATS_URL"))
+	if r := lookup(env, "STOREFRONT_REDIS_URL"); r != "" {
+		fmt.Fprintf(&b, "  Redis       %s\n", redactURL(r))
+	}
+	fmt.Fprintf(&b, "  Stripe API  %s\n", lookup(env, "STOREFRONT_STRIPE_API_BASE"))
+	if m := lookup(env, "STOREFRONT_MAIL_DIR"); m != "" {
+		fmt.Fprintf(&b, "  Mail        written to %s\n", m)
+	}
+	if cfg.adminDefault && inFleet("identity") {
+		fmt.Fprintf(&b, "  Dev admin   %s / %s\n", cfg.AdminEmail, cfg.AdminPass)
+	}
+	b.WriteString("Press Ctrl-C to stop.\n\n")
+	fmt.Fprint(os.Stdout, b.String())
+}
+
+// lookup returns the last value of name in an environment list.
+func lookup(env []string, name string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == name {
+			v = val
+		}
+	}
+	return v
+}

@@ -1,0 +1,99 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// httpStatus maps a gRPC code to the HTTP status and error code of API.md. Codes not listed
+// are internal errors.
+var httpStatus = map[codes.Code]struct {
+	status int
+	code   string
+}{
+	codes.InvalidArgument:    {http.StatusBadRequest, CodeInvalidArgument},
+	codes.OutOfRange:         {http.StatusBadRequest, CodeInvalidArgument},
+	codes.Unauthenticated:    {http.StatusUnauthorized, CodeUnauthenticated},
+	codes.PermissionDenied:   {http.StatusForbidden, CodePermissionDenied},
+	codes.NotFound:           {http.StatusNotFound, CodeNotFound},
+	codes.AlreadyExists:      {http.StatusConflict, CodeAlreadyExists},
+	codes.FailedPrecondition: {http.StatusConflict, CodeFailedPrecondition},
+	codes.Aborted:            {http.StatusConflict, CodeAborted},
+	codes.ResourceExhausted:  {http.StatusTooManyRequests, CodeResourceExhausted},
+	codes.Unavailable:        {http.StatusServiceUnavailable, CodeUnavailable},
+	codes.DeadlineExceeded:   {http.StatusServiceUnavailable, CodeUnavailable},
+	codes.Canceled:           {http.StatusServiceUnavailable, CodeUnavailable},
+}
+
+// StatusError turns a gRPC status into the HTTP status and error body of API.md. Messages of
+// internal errors are replaced: they may hold SQL, stack traces or host names.
+func StatusError(st *status.Status) (int, ErrorBody) {
+	m, ok := httpStatus[st.Code()]
+	if !ok {
+		return http.StatusInternalServerError, ErrorBody{Error: ErrorDetail{Code: CodeInternal, Message: "internal error", Details: []FieldViolation{}}}
+	}
+	msg := st.Message()
+	if st.Code() == codes.Unavailable || st.Code() == codes.DeadlineExceeded || st.Code() == codes.Canceled {
+		msg = "service unavailable, try again"
+	}
+	details := []FieldViolation{}
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				details = append(details, FieldViolation{Field: v.GetField(), Reason: v.GetDescription()})
+			}
+		}
+	}
+	return m.status, ErrorBody{Error: ErrorDetail{Code: m.code, Message: msg, Details: details}}
+}
+
+// GatewayOptions configures a grpc-gateway mux for API.md: snake_case JSON with every field
+// present, unknown request fields rejected, and errors in the error body of the contract.
+func GatewayOptions(log *slog.Logger) []runtime.ServeMuxOption {
+	return []runtime.ServeMuxOption{
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
+			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+		}),
+		runtime.WithErrorHandler(func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+			st := statusOf(err)
+			code, body := StatusError(st)
+			if code == http.StatusInternalServerError {
+				log.ErrorContext(ctx, "internal error from a backend", "grpc_code", st.Code().String(), "err", st.Message(),
+					"request_id", RequestIDFrom(r.Context()), "path", r.URL.Path)
+			}
+			WriteJSON(w, code, body)
+		}),
+		runtime.WithRoutingErrorHandler(func(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, _ *http.Request, status int) {
+			switch status {
+			case http.StatusMethodNotAllowed:
+				WriteError(w, status, CodeInvalidArgument, "method not allowed on this resource")
+			case http.StatusBadRequest:
+				WriteError(w, status, CodeInvalidArgument, "malformed request")
+			default:
+				WriteError(w, http.StatusNotFound, CodeNotFound, "no such resource")
+			}
+		}),
+	}
+}
+
+// statusOf extracts a gRPC status from an error of the gateway: a backend's status, or a
+// request the gateway could not decode (which it reports as InvalidArgument).
+func statusOf(err error) *status.Status {
+	if st, ok := status.FromError(err); ok {
+		return st
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return status.New(codes.InvalidArgument, "request body too large")
+	}
+	return status.New(codes.Unknown, err.Error())
+}

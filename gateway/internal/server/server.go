@@ -1,0 +1,52 @@
+// Package server assembles the REST edge: the generated grpc-gateway routes of every backend
+// under /api/v1, the OpenAPI document, health and metrics, behind the edge middleware.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/storefront/storefront/gateway/internal/edge"
+	"github.com/storefront/storefront/gateway/openapi"
+)
+
+// Config is what the edge needs to know beyond its dependencies.
+type Config struct {
+	CORSOrigins []string
+}
+
+// Deps are the edge's collaborators, built in main.
+type Deps struct {
+	Log     *slog.Logger
+	Metrics http.Handler
+	// API serves /api/v1/...: the grpc-gateway mux of every registered backend.
+	API    http.Handler
+	Checks []edge.Check
+}
+
+// New returns the edge's root handler.
+func New(cfg Config, d Deps) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", edge.Healthz())
+	mux.Handle("GET /readyz", edge.Readyz(d.Checks, func(ctx context.Context, name string, err error) {
+		d.Log.WarnContext(ctx, "readiness check failed", "check", name, "err", err)
+	}))
+	mux.Handle("GET /metrics", d.Metrics)
+	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(openapi.JSON)
+	})
+	mux.Handle("/api/v1/", d.API)
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		edge.WriteError(w, http.StatusNotFound, edge.CodeNotFound, "no such resource")
+	})
+	return edge.Chain(mux,
+		edge.RequestID(),
+		edge.SecurityHeaders(),
+		edge.AccessLog(d.Log),
+		edge.Recover(d.Log),
+		edge.CORS(cfg.CORSOrigins),
+		edge.LimitBody(),
+	)
+}
