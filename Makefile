@@ -14,6 +14,7 @@ PKGS       := $(addsuffix /...,$(MODULES))
 # Binaries `make run` starts: the launcher and every process of the fleet.
 FLEET      := ./cmd/storefront ./gateway/cmd/gateway
 GO_TEST_FLAGS ?= -race -count=1 -timeout 20m
+FUZZTIME ?= 10s
 
 .PHONY: help
 help: ## List the targets.
@@ -76,11 +77,13 @@ test: tools ## Unit and integration tests of every module, with -race, against r
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz target briefly (FUZZTIME=10s).
-	scripts/fuzz.sh $${FUZZTIME:-10s}
+	scripts/fuzz.sh $(FUZZTIME)
 
 .PHONY: bench
-bench: tools ## Run the benchmarks under bench/ and print BENCH lines.
-	go run ./bench/cmd/bench
+bench: tools ## Run every benchmark program under bench/cmd/ and print its BENCH lines.
+	@progs=$$(ls -d bench/cmd/*/ 2>/dev/null || true); \
+	  if [ -z "$$progs" ]; then echo "no benchmark programs under bench/cmd/"; exit 0; fi; \
+	  for p in $$progs; do echo "== $$p"; go run ./$$p; done
 
 # ----------------------------------------------------------------------------- run
 
