@@ -6,6 +6,10 @@ package main
 type process struct {
 	name   string
 	binary string // file name in the -bin directory
+	// grpcAddrEnv names the variable that holds a gRPC service's address: the launcher picks
+	// a free port, gives it to every process (the gateway dials it), and waits for the
+	// service's gRPC health to answer SERVING before starting the next process.
+	grpcAddrEnv string
 	// http is true for the edge: it gets STOREFRONT_HTTP_ADDR; readiness is GET /readyz.
 	http bool
 }
@@ -13,6 +17,7 @@ type process struct {
 // fleet lists the processes in start order; they stop in reverse order.
 func fleet() []process {
 	return []process{
+		{name: "identity", binary: "identity", grpcAddrEnv: "STOREFRONT_IDENTITY_ADDR"},
 		{name: "gateway", binary: "gateway", http: true},
 	}
 }

@@ -14,6 +14,10 @@ import (
 	"syscall"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
 	"github.com/storefront/storefront/platform/config"
 	"github.com/storefront/storefront/platform/devenv"
 )
@@ -59,6 +63,15 @@ func run(ctx context.Context, log *slog.Logger, bin, data string) (err error) {
 		return err
 	}
 	for _, p := range fleet() {
+		if p.grpcAddrEnv != "" {
+			port, err := devenv.FreePort()
+			if err != nil {
+				return err
+			}
+			env = append(env, fmt.Sprintf("%s=127.0.0.1:%d", p.grpcAddrEnv, port))
+		}
+	}
+	for _, p := range fleet() {
 		penv := env
 		if p.http {
 			penv = append(penv, "STOREFRONT_HTTP_ADDR="+cfg.HTTPAddr)
@@ -67,8 +80,13 @@ func run(ctx context.Context, log *slog.Logger, bin, data string) (err error) {
 		if err != nil {
 			return err
 		}
-		if p.http {
+		switch {
+		case p.http:
 			if err := l.waitHTTP(ctx, c, "http://"+cfg.HTTPAddr+"/readyz", 60*time.Second); err != nil {
+				return err
+			}
+		case p.grpcAddrEnv != "":
+			if err := waitGRPC(ctx, c, lookup(env, p.grpcAddrEnv), 60*time.Second); err != nil {
 				return err
 			}
 		}
@@ -262,6 +280,21 @@ func (l *launcher) waitHTTP(ctx context.Context, c *child, url string, limit tim
 		}
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
+	})
+}
+
+func waitGRPC(ctx context.Context, c *child, addr string, limit time.Duration) error {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	health := healthpb.NewHealthClient(conn)
+	return poll(ctx, c, limit, addr, func() bool {
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		resp, err := health.Check(cctx, &healthpb.HealthCheckRequest{})
+		return err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING
 	})
 }
 

@@ -15,27 +15,66 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/storefront/storefront/gateway/internal/auth"
 	"github.com/storefront/storefront/gateway/internal/edge"
+	"github.com/storefront/storefront/gateway/internal/policy"
+	"github.com/storefront/storefront/gateway/internal/ratelimit"
 	"github.com/storefront/storefront/gateway/internal/server"
 	"github.com/storefront/storefront/platform/config"
+	"github.com/storefront/storefront/platform/grpcx"
 	"github.com/storefront/storefront/platform/telemetry"
+	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
 )
+
+// backend is one service behind the edge. A service joins the REST API with one entry here.
+type backend struct {
+	name     string
+	addrEnv  string // variable holding its gRPC address
+	service  protoreflect.ServiceDescriptor
+	register func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+}
+
+func backends() []backend {
+	return []backend{
+		{"identity", "STOREFRONT_IDENTITY_ADDR", identityv1.File_storefront_identity_v1_identity_proto.Services().ByName("IdentityService"), identityv1.RegisterIdentityServiceHandler},
+	}
+}
 
 // Config is the gateway's configuration, read once from the environment.
 type Config struct {
 	HTTPAddr    string
 	CORSOrigins []string
 	LogLevel    slog.Level
+	RedisURL    string
+	Rates       server.Rates
+	Backends    map[string]string // name → gRPC address
 }
 
 func loadConfig(env *config.Env) (Config, error) {
 	cfg := Config{
 		HTTPAddr:    env.HostPort("STOREFRONT_HTTP_ADDR", "127.0.0.1:8080"),
 		CORSOrigins: edge.ParseOrigins(env.String("STOREFRONT_CORS_ORIGINS", "")),
+		RedisURL:    env.URL("STOREFRONT_REDIS_URL", "", "redis", "rediss"),
+		Rates: server.Rates{
+			Auth:  env.Rate("STOREFRONT_RATE_LIMIT_AUTH", config.Rate{Limit: 5, Period: 15 * time.Minute}),
+			API:   env.Rate("STOREFRONT_RATE_LIMIT_API", config.Rate{Limit: 100, Period: time.Minute}),
+			Admin: env.Rate("STOREFRONT_RATE_LIMIT_ADMIN", config.Rate{Limit: 200, Period: time.Minute}),
+		},
+		Backends: map[string]string{},
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(env.String("STOREFRONT_LOG_LEVEL", "info"))); err != nil {
 		env.Fail("STOREFRONT_LOG_LEVEL", "%v", err)
+	}
+	for _, b := range backends() {
+		cfg.Backends[b.name] = env.HostPort(b.addrEnv, "")
+		if cfg.Backends[b.name] == "" {
+			env.Fail(b.addrEnv, "the %s service's gRPC address is required", b.name)
+		}
 	}
 	return cfg, env.Err()
 }
@@ -61,13 +100,66 @@ func run(ctx context.Context) error {
 	}
 	defer shutdown(log, "telemetry", tel.Shutdown)
 
-	api := runtime.NewServeMux(edge.GatewayOptions(log)...)
+	var services []protoreflect.ServiceDescriptor
+	for _, b := range backends() {
+		services = append(services, b.service)
+	}
+	policies, err := policy.Load(services...)
+	if err != nil {
+		return err
+	}
+
+	var rdb *redis.Client
+	var limiter ratelimit.Limiter = ratelimit.NewMemory()
+	if cfg.RedisURL != "" {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return fmt.Errorf("STOREFRONT_REDIS_URL: %w", err)
+		}
+		rdb = redis.NewClient(opts)
+		defer rdb.Close()
+		limiter = &ratelimit.Fallback{Primary: ratelimit.NewRedis(rdb), Secondary: limiter, Log: log}
+	} else {
+		log.Warn("no STOREFRONT_REDIS_URL: rate limits are per gateway process, and every token's session is checked with identity")
+	}
+
+	access := &server.Access{Policies: policies, Limiter: limiter, Rates: cfg.Rates, Log: log}
+	api := runtime.NewServeMux(append(edge.GatewayOptions(log), access.ForwardResponseOption())...)
+	conns := map[string]*grpc.ClientConn{}
+	var checks []edge.Check
+	for _, b := range backends() {
+		conn, err := grpcx.Dial(cfg.Backends[b.name], tel, grpc.WithChainUnaryInterceptor(access.UnaryClientInterceptor()))
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if err := b.register(ctx, api, conn); err != nil {
+			return fmt.Errorf("register %s routes: %w", b.name, err)
+		}
+		conns[b.name] = conn
+		health := healthpb.NewHealthClient(conn)
+		checks = append(checks, edge.Check{Name: b.name, Run: func(ctx context.Context) error {
+			resp, err := health.Check(ctx, &healthpb.HealthCheckRequest{})
+			if err == nil && resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+				err = fmt.Errorf("status %s", resp.GetStatus())
+			}
+			return err
+		}})
+	}
+	if rdb != nil {
+		checks = append(checks, edge.Check{Name: "redis", Run: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
+	}
+	authn := auth.New(identityv1.NewIdentityServiceClient(conns["identity"]), rdb, log)
+	access.Auth = authn
+	go authn.KeepKeysFresh(ctx, 5*time.Minute)
+
 	handler := server.New(server.Config{CORSOrigins: cfg.CORSOrigins}, server.Deps{
 		Log:     log,
 		Metrics: tel.MetricsHandler(),
 		API:     api,
+		Checks:  checks,
+		Access:  access,
 	})
-
 	lis, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on STOREFRONT_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)

@@ -199,3 +199,36 @@ func ParseOrigins(s string) []string {
 	}
 	return out
 }
+
+// NoContentHasNoBody drops what a handler writes after answering 204 No Content (the gateway
+// marshals an empty message even then).
+func NoContentHasNoBody() Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(&noContentWriter{ResponseWriter: w}, r)
+		})
+	}
+}
+
+type noContentWriter struct {
+	http.ResponseWriter
+	noBody bool
+}
+
+func (w *noContentWriter) WriteHeader(code int) {
+	if code == http.StatusNoContent {
+		w.noBody = true
+		w.Header().Del("Content-Type")
+		w.Header().Del("Content-Length")
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *noContentWriter) Write(b []byte) (int, error) {
+	if w.noBody {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *noContentWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -23,6 +23,9 @@ type Deps struct {
 	// API serves /api/v1/...: the grpc-gateway mux of every registered backend.
 	API    http.Handler
 	Checks []edge.Check
+	// Access authenticates and rate-limits /api/v1 requests; nil serves them unguarded
+	// (tests of the plain edge).
+	Access *Access
 }
 
 // New returns the edge's root handler.
@@ -41,12 +44,17 @@ func New(cfg Config, d Deps) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		edge.WriteError(w, http.StatusNotFound, edge.CodeNotFound, "no such resource")
 	})
-	return edge.Chain(mux,
+	mw := []edge.Middleware{
 		edge.RequestID(),
 		edge.SecurityHeaders(),
 		edge.AccessLog(d.Log),
 		edge.Recover(d.Log),
 		edge.CORS(cfg.CORSOrigins),
 		edge.LimitBody(),
-	)
+		edge.NoContentHasNoBody(),
+	}
+	if d.Access != nil {
+		mw = append(mw, d.Access.Middleware())
+	}
+	return edge.Chain(mux, mw...)
 }

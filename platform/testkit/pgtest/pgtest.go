@@ -131,12 +131,15 @@ func createFromTemplate(ctx context.Context, adminURL, name, tpl string) error {
 	return nil
 }
 
-// fingerprint hashes the names and file contents of the sets, so a changed migration builds a
-// new template.
+// fingerprint hashes the names, schemas and file contents of the sets, so a changed migration
+// builds a new template.
 func fingerprint(sets []pgmigrate.Set) (string, error) {
 	h := sha256.New()
 	for _, set := range sets {
 		fmt.Fprintf(h, "set %s\n", set.Name)
+		if set.Schema != "" {
+			fmt.Fprintf(h, "schema %s\n", set.Schema)
+		}
 		err := fs.WalkDir(set.FS, ".", func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err

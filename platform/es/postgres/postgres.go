@@ -1,0 +1,334 @@
+// Package postgres is the PostgreSQL event store: an es.Store and es.SnapshotStore over a
+// pgx connection pool, with each service's tables in its own schema.
+//
+// Apply Migrations(schema) with pgmigrate before use. An append is one round trip: a call of
+// the append_events function, which checks the expected version, moves uniqueness claims,
+// inserts the events and notifies NotifyChannel(schema), all in the statement's transaction.
+// ReadAll's global order is gap-safe: see es.Position and
+// docs/decisions/002-gap-safe-global-order.md.
+//
+// The store expects the default READ COMMITTED isolation of its pool's sessions.
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"slices"
+	"strconv"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/storefront/storefront/platform/es"
+	"github.com/storefront/storefront/platform/pgmigrate"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations returns the event store's migrations, to apply in schema (created if missing).
+func Migrations(schema string) pgmigrate.Set {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err) // the path is a constant of this package
+	}
+	return pgmigrate.Set{Name: "es", Schema: schema, FS: sub}
+}
+
+// NotifyChannel is the LISTEN channel on which every committed append in schema notifies
+// (payload: the writing transaction's id). A notification says new events were committed;
+// ReadAll may return them only once older transactions finish, so a listener must also poll
+// on a timer. Quote it as an identifier: LISTEN "catalog_events".
+func NotifyChannel(schema string) string { return schema + "_events" }
+
+var validSchema = regexp.MustCompile(`^[a-z][a-z0-9_]{0,40}$`)
+
+// querier is what appending and reading need of a pool; a pgx.Tx has it too, which tests use
+// to hold a transaction open.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// Store is the event store of one schema. It is safe for concurrent use.
+type Store struct {
+	pool   *pgxpool.Pool
+	schema string
+	sql    statements
+}
+
+var (
+	_ es.Store         = (*Store)(nil)
+	_ es.SnapshotStore = (*Store)(nil)
+)
+
+// New returns the store whose tables Migrations(schema) created. It does not connect; the
+// pool belongs to the caller, who closes it.
+func New(pool *pgxpool.Pool, schema string) (*Store, error) {
+	if pool == nil {
+		return nil, fmt.Errorf("%w: nil pool", es.ErrInvalidArgument)
+	}
+	if !validSchema.MatchString(schema) {
+		return nil, fmt.Errorf("%w: schema %q: want lower-case letters, digits and underscores", es.ErrInvalidArgument, schema)
+	}
+	return &Store{pool: pool, schema: schema, sql: newStatements(schema)}, nil
+}
+
+// Schema returns the schema the store works in.
+func (s *Store) Schema() string { return s.schema }
+
+// statements are the store's SQL, with the schema spelled out.
+type statements struct {
+	appendEvents, readForward, readBackward, readAll, head, saveSnapshot, loadSnapshot, claimOwner string
+}
+
+const eventColumns = `event_id, stream_id, stream_version, tx_id, global_position, event_type, schema_version,
+	payload, correlation_id, causation_id, user_id, trace_parent, trace_state, recorded_at`
+
+// safeBefore is the first transaction id that may still be running: every transaction below
+// it has committed or aborted, so no event below it can appear any more.
+const safeBefore = `pg_snapshot_xmin(pg_current_snapshot())::text::bigint`
+
+func newStatements(schema string) statements {
+	q := func(name string) string { return pgx.Identifier{schema, name}.Sanitize() }
+	return statements{
+		appendEvents: `SELECT out_version, out_tx_id, out_global_position
+			FROM ` + q("append_events") + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		readForward: `SELECT ` + eventColumns + ` FROM ` + q("events") + `
+			WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version LIMIT $3`,
+		readBackward: `SELECT ` + eventColumns + ` FROM ` + q("events") + `
+			WHERE stream_id = $1 AND stream_version <= $2 ORDER BY stream_version DESC LIMIT $3`,
+		readAll: `SELECT ` + eventColumns + ` FROM ` + q("events") + `
+			WHERE (tx_id, global_position) > ($1, $2) AND tx_id < ` + safeBefore + `
+			ORDER BY tx_id, global_position LIMIT $3`,
+		head: `SELECT tx_id, global_position FROM ` + q("events") + `
+			ORDER BY tx_id DESC, global_position DESC LIMIT 1`,
+		saveSnapshot: `INSERT INTO ` + q("snapshots") + ` AS s (stream_id, snapshot_type, version, payload)
+			VALUES ($1, $2, $3, $4)
+			ON CONFLICT (stream_id) DO UPDATE
+			SET snapshot_type = EXCLUDED.snapshot_type, version = EXCLUDED.version, payload = EXCLUDED.payload, saved_at = now()
+			WHERE s.version <= EXCLUDED.version`,
+		loadSnapshot: `SELECT snapshot_type, version, payload FROM ` + q("snapshots") + ` WHERE stream_id = $1`,
+		claimOwner:   `SELECT stream_id FROM ` + q("claims") + ` WHERE scope = $1 AND value = $2`,
+	}
+}
+
+// Append implements es.Appender in one round trip to the server.
+func (s *Store) Append(ctx context.Context, stream string, expected es.ExpectedVersion, events []es.EventData, opts ...es.AppendOption) (es.AppendResult, error) {
+	req, err := es.NewAppendRequest(stream, expected, events, opts...)
+	if err != nil {
+		return es.AppendResult{}, err
+	}
+	return s.append(ctx, s.pool, req)
+}
+
+func (s *Store) append(ctx context.Context, q querier, req es.AppendRequest) (es.AppendResult, error) {
+	n := len(req.Events)
+	var (
+		ids                                   = make([][16]byte, n)
+		types, corrs, causes, users, tps, tss = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		schemas                               = make([]int32, n)
+		payloads                              = make([][]byte, n)
+	)
+	for i, e := range req.Events {
+		ids[i], types[i], schemas[i], payloads[i] = e.ID, e.Type, int32(e.SchemaVersion), e.Payload
+		corrs[i], causes[i], users[i] = e.Metadata.CorrelationID, e.Metadata.CausationID, e.Metadata.UserID
+		tps[i], tss[i] = e.Metadata.TraceParent, e.Metadata.TraceState
+	}
+	claimScopes, claimValues := split(req.Claims)
+	releaseScopes, releaseValues := split(req.Releases)
+
+	rows, err := q.Query(ctx, s.sql.appendEvents, req.Stream, int64(req.Expected),
+		ids, types, schemas, payloads, corrs, causes, users, tps, tss,
+		claimScopes, claimValues, releaseScopes, releaseValues)
+	if err != nil {
+		return es.AppendResult{}, s.appendError(ctx, req, err)
+	}
+	type row struct {
+		version int64
+		pos     es.Position
+	}
+	got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		err := r.Scan(&x.version, &x.pos.TxID, &x.pos.Global)
+		return x, err
+	})
+	if err != nil {
+		return es.AppendResult{}, s.appendError(ctx, req, err)
+	}
+	if len(got) != n {
+		return es.AppendResult{}, fmt.Errorf("es/postgres: append to %q: %d events written, want %d", req.Stream, len(got), n)
+	}
+	slices.SortFunc(got, func(a, b row) int { return cmp.Compare(a.version, b.version) })
+	res := es.AppendResult{NextVersion: got[n-1].version, EventIDs: make([]uuid.UUID, n), Positions: make([]es.Position, n)}
+	for i, r := range got {
+		res.EventIDs[i], res.Positions[i] = req.Events[i].ID, r.pos
+	}
+	return res, nil
+}
+
+func split(claims []es.Claim) (scopes, values []string) {
+	scopes, values = make([]string, len(claims)), make([]string, len(claims))
+	for i, c := range claims {
+		scopes[i], values[i] = c.Scope, c.Value
+	}
+	return scopes, values
+}
+
+// appendError maps what PostgreSQL said to the es errors.
+func (s *Store) appendError(ctx context.Context, req es.AppendRequest, err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == codeConflict:
+			actual, perr := strconv.ParseInt(pgErr.Detail, 10, 64)
+			if perr != nil {
+				actual = -1
+			}
+			return &es.ConcurrencyError{Stream: req.Stream, Expected: req.Expected, Actual: actual}
+		case pgErr.Code == codeClaimed:
+			i, perr := strconv.Atoi(pgErr.Detail)
+			if perr != nil || i < 1 || i > len(req.Claims) {
+				return fmt.Errorf("es/postgres: append to %q: %w", req.Stream, &es.DuplicateError{})
+			}
+			c := req.Claims[i-1]
+			return &es.DuplicateError{Scope: c.Scope, Value: c.Value}
+		case pgErr.Code == codeUniqueViolation && pgErr.ConstraintName == "events_stream_version_key",
+			pgErr.Code == codeSerializationFailure, pgErr.Code == codeDeadlock:
+			return &es.ConcurrencyError{Stream: req.Stream, Expected: req.Expected, Actual: -1}
+		case pgErr.Code == codeUniqueViolation && pgErr.ConstraintName == "events_event_id_key":
+			return fmt.Errorf("es/postgres: append to %q: %w", req.Stream, es.ErrDuplicateEventID)
+		}
+	}
+	return wrap(ctx, fmt.Sprintf("append to %q", req.Stream), err)
+}
+
+// SQLSTATEs the store maps. SF001 and SF002 are raised by append_events.
+const (
+	codeConflict             = "SF001"
+	codeClaimed              = "SF002"
+	codeUniqueViolation      = "23505"
+	codeSerializationFailure = "40001"
+	codeDeadlock             = "40P01"
+)
+
+// wrap adds context to err and, when ctx is done, makes sure errors.Is(err, ctx.Err()) holds.
+func wrap(ctx context.Context, what string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		return fmt.Errorf("es/postgres: %s: %w: %w", what, ctxErr, err)
+	}
+	return fmt.Errorf("es/postgres: %s: %w", what, err)
+}
+
+// ReadStream implements es.StreamReader.
+func (s *Store) ReadStream(ctx context.Context, stream string, from int64, max int) ([]es.RecordedEvent, error) {
+	if err := es.CheckRead(stream, from, max); err != nil {
+		return nil, err
+	}
+	return s.readEvents(ctx, s.pool, "read stream "+strconv.Quote(stream), s.sql.readForward, stream, from, max)
+}
+
+// ReadStreamBackward implements es.StreamReader.
+func (s *Store) ReadStreamBackward(ctx context.Context, stream string, from int64, max int) ([]es.RecordedEvent, error) {
+	if err := es.CheckRead(stream, from, max); err != nil {
+		return nil, err
+	}
+	return s.readEvents(ctx, s.pool, "read stream "+strconv.Quote(stream)+" backward", s.sql.readBackward, stream, from, max)
+}
+
+// ReadAll implements es.LogReader. It returns only events of transactions older than the
+// oldest transaction still running on the server, in (transaction id, sequence) order, so
+// an event that commits late is never behind a position already returned.
+func (s *Store) ReadAll(ctx context.Context, after es.Position, max int) ([]es.RecordedEvent, error) {
+	if err := es.CheckReadAll(after, max); err != nil {
+		return nil, err
+	}
+	return s.readAll(ctx, s.pool, after, max)
+}
+
+func (s *Store) readAll(ctx context.Context, q querier, after es.Position, max int) ([]es.RecordedEvent, error) {
+	return s.readEvents(ctx, q, "read all after "+after.String(), s.sql.readAll, after.TxID, after.Global, max)
+}
+
+// Head implements es.LogReader.
+func (s *Store) Head(ctx context.Context) (es.Position, error) {
+	var p es.Position
+	err := s.pool.QueryRow(ctx, s.sql.head).Scan(&p.TxID, &p.Global)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return es.Position{}, wrap(ctx, "head", err)
+	}
+	return p, nil
+}
+
+func (s *Store) readEvents(ctx context.Context, q querier, what, sql string, args ...any) ([]es.RecordedEvent, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, wrap(ctx, what, err)
+	}
+	evs, err := pgx.CollectRows(rows, scanEvent)
+	if err != nil {
+		return nil, wrap(ctx, what, err)
+	}
+	return evs, nil
+}
+
+func scanEvent(row pgx.CollectableRow) (es.RecordedEvent, error) {
+	var (
+		e      es.RecordedEvent
+		id     [16]byte
+		schema int32
+	)
+	err := row.Scan(&id, &e.StreamID, &e.Version, &e.Position.TxID, &e.Position.Global, &e.Type, &schema,
+		&e.Payload, &e.Metadata.CorrelationID, &e.Metadata.CausationID, &e.Metadata.UserID,
+		&e.Metadata.TraceParent, &e.Metadata.TraceState, &e.RecordedAt)
+	e.ID, e.SchemaVersion, e.RecordedAt = id, int(schema), e.RecordedAt.UTC()
+	return e, err
+}
+
+// SaveSnapshot implements es.SnapshotStore.
+func (s *Store) SaveSnapshot(ctx context.Context, snap es.Snapshot) error {
+	if err := es.CheckSnapshot(snap); err != nil {
+		return err
+	}
+	payload := snap.Payload
+	if payload == nil {
+		payload = []byte{}
+	}
+	if _, err := s.pool.Exec(ctx, s.sql.saveSnapshot, snap.StreamID, snap.Type, snap.Version, payload); err != nil {
+		return wrap(ctx, "save snapshot of "+strconv.Quote(snap.StreamID), err)
+	}
+	return nil
+}
+
+// LoadSnapshot implements es.SnapshotStore.
+func (s *Store) LoadSnapshot(ctx context.Context, stream string) (es.Snapshot, error) {
+	snap := es.Snapshot{StreamID: stream}
+	err := s.pool.QueryRow(ctx, s.sql.loadSnapshot, stream).Scan(&snap.Type, &snap.Version, &snap.Payload)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return es.Snapshot{}, fmt.Errorf("stream %q: %w", stream, es.ErrNoSnapshot)
+	case err != nil:
+		return es.Snapshot{}, wrap(ctx, "load snapshot of "+strconv.Quote(stream), err)
+	}
+	return snap, nil
+}
+
+// ClaimOwner implements es.ClaimReader.
+func (s *Store) ClaimOwner(ctx context.Context, c es.Claim) (string, error) {
+	var stream string
+	err := s.pool.QueryRow(ctx, s.sql.claimOwner, c.Scope, c.Value).Scan(&stream)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		// The value may be an e-mail address: it stays out of the error.
+		return "", fmt.Errorf("claim in %s: %w", c.Scope, es.ErrNoClaim)
+	case err != nil:
+		return "", wrap(ctx, "look up claim in "+strconv.Quote(c.Scope), err)
+	}
+	return stream, nil
+}

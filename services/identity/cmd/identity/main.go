@@ -1,0 +1,195 @@
+// Command identity serves the identity context over gRPC: accounts, sessions, password resets
+// and the keys that sign access tokens.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/storefront/storefront/platform/aggregate"
+	"github.com/storefront/storefront/platform/config"
+	"github.com/storefront/storefront/platform/es/postgres"
+	"github.com/storefront/storefront/platform/events"
+	"github.com/storefront/storefront/platform/grpcx"
+	"github.com/storefront/storefront/platform/pgmigrate"
+	"github.com/storefront/storefront/platform/telemetry"
+	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
+	"github.com/storefront/storefront/services/identity/internal/adapters"
+	"github.com/storefront/storefront/services/identity/internal/app"
+	"github.com/storefront/storefront/services/identity/internal/domain"
+	"github.com/storefront/storefront/services/identity/internal/ports"
+)
+
+// schema is identity's PostgreSQL schema: its event store, claims and signing keys.
+const schema = "identity"
+
+// Config is identity's configuration, read once from the environment.
+type Config struct {
+	GRPCAddr    string
+	DatabaseURL string
+	RedisURL    string
+	SMTPAddr    string
+	MailDir     string
+	PublicURL   string
+	AdminEmail  string
+	AdminPass   string
+	BcryptCost  int
+	KeyRotation time.Duration
+	LogLevel    slog.Level
+}
+
+func loadConfig(env *config.Env) (Config, error) {
+	cfg := Config{
+		GRPCAddr:    env.HostPort("STOREFRONT_IDENTITY_ADDR", "127.0.0.1:9101"),
+		DatabaseURL: env.URL("STOREFRONT_DATABASE_URL", "", "postgres", "postgresql"),
+		RedisURL:    env.URL("STOREFRONT_REDIS_URL", "", "redis", "rediss"),
+		SMTPAddr:    env.HostPort("STOREFRONT_SMTP_ADDR", ""),
+		MailDir:     env.String("STOREFRONT_MAIL_DIR", ""),
+		PublicURL:   env.URL("STOREFRONT_PUBLIC_URL", "http://127.0.0.1:8080", "http", "https"),
+		AdminEmail:  env.String("STOREFRONT_ADMIN_EMAIL", ""),
+		AdminPass:   env.String("STOREFRONT_ADMIN_PASSWORD", ""),
+		// bcrypt cost 12 (the brief); tests lower it to keep fast.
+		BcryptCost:  env.Int("STOREFRONT_BCRYPT_COST", 12, 4, 16),
+		KeyRotation: env.Duration("STOREFRONT_KEY_ROTATION", 30*24*time.Hour),
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(env.String("STOREFRONT_LOG_LEVEL", "info"))); err != nil {
+		env.Fail("STOREFRONT_LOG_LEVEL", "%v", err)
+	}
+	if cfg.DatabaseURL == "" {
+		env.Fail("STOREFRONT_DATABASE_URL", "is required")
+	}
+	if cfg.SMTPAddr == "" && cfg.MailDir == "" {
+		env.Fail("STOREFRONT_SMTP_ADDR", "set it, or STOREFRONT_MAIL_DIR to write mails to files")
+	}
+	if (cfg.AdminEmail == "") != (cfg.AdminPass == "") {
+		env.Fail("STOREFRONT_ADMIN_EMAIL", "set it together with STOREFRONT_ADMIN_PASSWORD, or neither")
+	}
+	return cfg, env.Err()
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "identity:", err)
+		os.Exit(1)
+	}
+}
+
+// Registry lists identity's events.
+func Registry() *events.Registry {
+	return events.NewRegistry().Register(
+		&identityv1.UserRegistered{}, &identityv1.PasswordSet{}, &identityv1.ProfileUpdated{},
+		&identityv1.AddressAdded{}, &identityv1.AddressRemoved{}, &identityv1.PasswordResetRequested{},
+		&identityv1.RoleChanged{}, &identityv1.SessionStarted{}, &identityv1.SessionRefreshed{}, &identityv1.SessionRevoked{},
+	)
+}
+
+func run(ctx context.Context) error {
+	cfg, err := loadConfig(config.FromOS())
+	if err != nil {
+		return err
+	}
+	log := telemetry.NewLogger(os.Stderr, "identity", cfg.LogLevel)
+	tel, err := telemetry.Setup(ctx, "identity")
+	if err != nil {
+		return err
+	}
+	defer tel.Shutdown(context.Background())
+
+	if err := pgmigrate.Apply(ctx, log, cfg.DatabaseURL, postgres.Migrations(schema), adapters.Migrations(schema)); err != nil {
+		return err
+	}
+	pool, err := postgres.NewPool(ctx, postgres.PoolConfig{URL: cfg.DatabaseURL})
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	store, err := postgres.New(pool, schema)
+	if err != nil {
+		return err
+	}
+	registry := Registry()
+
+	hasher, err := adapters.NewBcrypt(cfg.BcryptCost)
+	if err != nil {
+		return fmt.Errorf("STOREFRONT_BCRYPT_COST: %w", err)
+	}
+	keys, err := adapters.NewKeys(ctx, pool, schema, cfg.KeyRotation, domain.AccessTokenTTL)
+	if err != nil {
+		return err
+	}
+	var mailer app.Mailer = adapters.DirMailer{Dir: cfg.MailDir, Log: log}
+	if cfg.SMTPAddr != "" {
+		mailer = adapters.SMTPMailer{Addr: cfg.SMTPAddr}
+	}
+	var revocations app.Revocations = adapters.NoRevocations{}
+	var rdb *redis.Client
+	if cfg.RedisURL != "" {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return fmt.Errorf("STOREFRONT_REDIS_URL: %w", err)
+		}
+		rdb = redis.NewClient(opts)
+		defer rdb.Close()
+		revocations = adapters.RedisRevocations{Client: rdb}
+	}
+
+	storeOpts := []aggregate.Option{aggregate.WithPropagator(tel.Propagator), aggregate.WithLogger(log)}
+	application := app.New(app.Deps{
+		Users:       aggregate.NewStore(store, registry, domain.NewUser, storeOpts...),
+		Sessions:    aggregate.NewStore(store, registry, domain.NewSession, storeOpts...),
+		Owners:      adapters.ClaimOwners{Claims: store},
+		Hasher:      hasher,
+		Tokens:      keys,
+		Mailer:      mailer,
+		Revocations: revocations,
+		Clock:       time.Now,
+		PublicURL:   cfg.PublicURL,
+	})
+	if cfg.AdminEmail != "" {
+		if err := application.Commands.EnsureAdmin.Handle(ctx, app.EnsureAdmin{Email: cfg.AdminEmail, Password: cfg.AdminPass}); err != nil {
+			return err
+		}
+		log.Info("admin account ensured", "email", domain.NormalizeEmail(cfg.AdminEmail))
+	}
+
+	srv := grpcx.NewServer(log, tel, nil)
+	identityv1.RegisterIdentityServiceServer(srv, ports.GRPC{App: application})
+
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return srv.Serve(ctx, cfg.GRPCAddr) })
+	g.Go(func() error {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+				if err := keys.Rotate(ctx, time.Now()); err != nil {
+					log.Warn("signing key rotation failed; will retry", "err", err)
+				}
+			}
+		}
+	})
+	if rdb != nil {
+		g.Go(func() error {
+			adapters.RevocationSync{Redis: rdb, Events: store, Registry: registry, Log: log, Every: 15 * time.Second}.Run(ctx)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
