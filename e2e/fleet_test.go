@@ -70,7 +70,9 @@ func startFleet(t *testing.T, env ...string) *fleet {
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(filepath.Join(bin, "storefront"), "run", "-bin", bin, "-data", data)
 	cmd.Env = append(os.Environ(), "STOREFRONT_HTTP_ADDR="+addr, "STOREFRONT_DATABASE_URL="+db.URL,
-		"STOREFRONT_BCRYPT_COST=4", "STOREFRONT_LOG_LEVEL=warn")
+		"STOREFRONT_BCRYPT_COST=4", "STOREFRONT_LOG_LEVEL=warn",
+		// Fleets share the machine's Redis; their keys must not meet.
+		fmt.Sprintf("STOREFRONT_REDIS_PREFIX=e2e%d:", port))
 	cmd.Env = append(cmd.Env, env...)
 	f := &fleet{base: "http://" + addr, mailDir: filepath.Join(data, "mail"), logs: &pidLog{}}
 	cmd.Stdout, cmd.Stderr = f.logs, f.logs

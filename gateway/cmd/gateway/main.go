@@ -27,6 +27,7 @@ import (
 	"github.com/storefront/storefront/gateway/internal/server"
 	"github.com/storefront/storefront/platform/config"
 	"github.com/storefront/storefront/platform/grpcx"
+	"github.com/storefront/storefront/platform/revocation"
 	"github.com/storefront/storefront/platform/telemetry"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
 )
@@ -51,6 +52,7 @@ type Config struct {
 	CORSOrigins []string
 	LogLevel    slog.Level
 	RedisURL    string
+	RedisPrefix string
 	Rates       server.Rates
 	Backends    map[string]string // name → gRPC address
 }
@@ -60,6 +62,7 @@ func loadConfig(env *config.Env) (Config, error) {
 		HTTPAddr:    env.HostPort("STOREFRONT_HTTP_ADDR", "127.0.0.1:8080"),
 		CORSOrigins: edge.ParseOrigins(env.String("STOREFRONT_CORS_ORIGINS", "")),
 		RedisURL:    env.URL("STOREFRONT_REDIS_URL", "", "redis", "rediss"),
+		RedisPrefix: env.String("STOREFRONT_REDIS_PREFIX", "sf:"),
 		Rates: server.Rates{
 			Auth:  env.Rate("STOREFRONT_RATE_LIMIT_AUTH", config.Rate{Limit: 5, Period: 15 * time.Minute}),
 			API:   env.Rate("STOREFRONT_RATE_LIMIT_API", config.Rate{Limit: 100, Period: time.Minute}),
@@ -118,7 +121,7 @@ func run(ctx context.Context) error {
 		}
 		rdb = redis.NewClient(opts)
 		defer rdb.Close()
-		limiter = &ratelimit.Fallback{Primary: ratelimit.NewRedis(rdb), Secondary: limiter, Log: log}
+		limiter = &ratelimit.Fallback{Primary: ratelimit.NewRedis(rdb, cfg.RedisPrefix), Secondary: limiter, Log: log}
 	} else {
 		log.Warn("no STOREFRONT_REDIS_URL: rate limits are per gateway process, and every token's session is checked with identity")
 	}
@@ -149,7 +152,7 @@ func run(ctx context.Context) error {
 	if rdb != nil {
 		checks = append(checks, edge.Check{Name: "redis", Run: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
 	}
-	authn := auth.New(identityv1.NewIdentityServiceClient(conns["identity"]), rdb, log)
+	authn := auth.New(identityv1.NewIdentityServiceClient(conns["identity"]), rdb, revocation.Keys{Prefix: cfg.RedisPrefix}, log)
 	access.Auth = authn
 	go authn.KeepKeysFresh(ctx, 5*time.Minute)
 

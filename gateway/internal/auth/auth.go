@@ -18,14 +18,8 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/storefront/storefront/platform/jwtauth"
+	"github.com/storefront/storefront/platform/revocation"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
-)
-
-// Redis keys written by identity (services/identity/internal/adapters/revocations.go).
-const (
-	sentinelKey = "sf:revoked:complete"
-	sessionKey  = "sf:revoked:session:"
-	userKey     = "sf:revoked:user:"
 )
 
 var (
@@ -55,17 +49,18 @@ type Identity interface {
 type Authenticator struct {
 	identity Identity
 	redis    *redis.Client // nil: ask identity about every session
+	keys     revocation.Keys
 	log      *slog.Logger
 	now      func() time.Time
 
-	keys        *jwtauth.KeySet
+	jwks        *jwtauth.KeySet
 	mu          sync.Mutex
 	lastRefresh time.Time
 }
 
 // New returns an Authenticator. redis may be nil.
-func New(identity Identity, redis *redis.Client, log *slog.Logger) *Authenticator {
-	return &Authenticator{identity: identity, redis: redis, log: log, now: time.Now, keys: jwtauth.NewKeySet(nil)}
+func New(identity Identity, redis *redis.Client, keys revocation.Keys, log *slog.Logger) *Authenticator {
+	return &Authenticator{identity: identity, redis: redis, keys: keys, log: log, now: time.Now, jwks: jwtauth.NewKeySet(nil)}
 }
 
 // minRefreshInterval bounds how often an unknown key id triggers a JWKS fetch, so forged
@@ -82,7 +77,7 @@ func (a *Authenticator) RefreshKeys(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.keys.Replace(keys)
+	a.jwks.Replace(keys)
 	a.mu.Lock()
 	a.lastRefresh = a.now()
 	a.mu.Unlock()
@@ -116,10 +111,10 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (Princi
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return Principal{}, ErrInvalid
 	}
-	if kid := jwtauth.KeyID(token); kid != "" && !a.keys.Has(kid) {
+	if kid := jwtauth.KeyID(token); kid != "" && !a.jwks.Has(kid) {
 		a.refreshForUnknownKey(ctx)
 	}
-	claims, err := a.keys.Verify(token, a.now())
+	claims, err := a.jwks.Verify(token, a.now())
 	if err != nil {
 		return Principal{}, ErrInvalid
 	}
@@ -150,7 +145,7 @@ func (a *Authenticator) refreshForUnknownKey(ctx context.Context) {
 // revoked consults the revocation list in Redis, or identity when the list cannot be trusted.
 func (a *Authenticator) revoked(ctx context.Context, c jwtauth.Claims) (bool, error) {
 	if a.redis != nil {
-		vals, err := a.redis.MGet(ctx, sentinelKey, sessionKey+c.SessionID, userKey+c.UserID).Result()
+		vals, err := a.redis.MGet(ctx, a.keys.Complete(), a.keys.Session(c.SessionID), a.keys.User(c.UserID)).Result()
 		if err == nil && vals[0] != nil {
 			if vals[1] != nil {
 				return true, nil

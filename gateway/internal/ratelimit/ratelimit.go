@@ -33,14 +33,19 @@ type Limiter interface {
 // Redis is a Limiter shared through Redis.
 type Redis struct {
 	limiter *redis_rate.Limiter
+	prefix  string
 }
 
-// NewRedis returns a Limiter on client.
-func NewRedis(client *redis.Client) *Redis { return &Redis{limiter: redis_rate.NewLimiter(client)} }
+// NewRedis returns a Limiter on client whose keys start with prefix.
+func NewRedis(client *redis.Client, prefix string) *Redis {
+	return &Redis{limiter: redis_rate.NewLimiter(client), prefix: prefix}
+}
 
 // Allow implements Limiter.
 func (r *Redis) Allow(ctx context.Context, key string, budget config.Rate) (Result, error) {
-	res, err := r.limiter.Allow(ctx, "sf:rl:"+key, redis_rate.Limit{Rate: budget.Limit, Burst: budget.Limit, Period: budget.Period})
+	// The budget is part of the key: a changed budget starts afresh instead of inheriting a
+	// state computed under other parameters.
+	res, err := r.limiter.Allow(ctx, r.prefix+"rl:"+budget.String()+":"+key, redis_rate.Limit{Rate: budget.Limit, Burst: budget.Limit, Period: budget.Period})
 	if err != nil {
 		return Result{}, err
 	}

@@ -29,7 +29,7 @@ func redisClient(t *testing.T) *redis.Client {
 func TestLimiters_EnforceTheBudget(t *testing.T) {
 	limiters := map[string]Limiter{
 		"memory": NewMemory(),
-		"redis":  NewRedis(redisClient(t)),
+		"redis":  NewRedis(redisClient(t), fmt.Sprintf("test%d:", time.Now().UnixNano())),
 	}
 	budget := config.Rate{Limit: 5, Period: 15 * time.Minute}
 	for name, l := range limiters {

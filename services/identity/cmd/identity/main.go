@@ -21,6 +21,7 @@ import (
 	"github.com/storefront/storefront/platform/events"
 	"github.com/storefront/storefront/platform/grpcx"
 	"github.com/storefront/storefront/platform/pgmigrate"
+	"github.com/storefront/storefront/platform/revocation"
 	"github.com/storefront/storefront/platform/telemetry"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
 	"github.com/storefront/storefront/services/identity/internal/adapters"
@@ -37,6 +38,7 @@ type Config struct {
 	GRPCAddr    string
 	DatabaseURL string
 	RedisURL    string
+	RedisPrefix string
 	SMTPAddr    string
 	MailDir     string
 	PublicURL   string
@@ -52,6 +54,7 @@ func loadConfig(env *config.Env) (Config, error) {
 		GRPCAddr:    env.HostPort("STOREFRONT_IDENTITY_ADDR", "127.0.0.1:9101"),
 		DatabaseURL: env.URL("STOREFRONT_DATABASE_URL", "", "postgres", "postgresql"),
 		RedisURL:    env.URL("STOREFRONT_REDIS_URL", "", "redis", "rediss"),
+		RedisPrefix: env.String("STOREFRONT_REDIS_PREFIX", "sf:"),
 		SMTPAddr:    env.HostPort("STOREFRONT_SMTP_ADDR", ""),
 		MailDir:     env.String("STOREFRONT_MAIL_DIR", ""),
 		PublicURL:   env.URL("STOREFRONT_PUBLIC_URL", "http://127.0.0.1:8080", "http", "https"),
@@ -141,7 +144,7 @@ func run(ctx context.Context) error {
 		}
 		rdb = redis.NewClient(opts)
 		defer rdb.Close()
-		revocations = adapters.RedisRevocations{Client: rdb}
+		revocations = adapters.RedisRevocations{Client: rdb, Keys: revocation.Keys{Prefix: cfg.RedisPrefix}}
 	}
 
 	storeOpts := []aggregate.Option{aggregate.WithPropagator(tel.Propagator), aggregate.WithLogger(log)}
@@ -184,7 +187,7 @@ func run(ctx context.Context) error {
 	})
 	if rdb != nil {
 		g.Go(func() error {
-			adapters.RevocationSync{Redis: rdb, Events: store, Registry: registry, Log: log, Every: 15 * time.Second}.Run(ctx)
+			adapters.RevocationSync{Redis: rdb, Keys: revocation.Keys{Prefix: cfg.RedisPrefix}, Events: store, Registry: registry, Log: log, Every: 15 * time.Second}.Run(ctx)
 			return nil
 		})
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/storefront/storefront/platform/es"
 	"github.com/storefront/storefront/platform/events"
+	"github.com/storefront/storefront/platform/revocation"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
 	"github.com/storefront/storefront/services/identity/internal/domain"
 )
@@ -19,6 +20,7 @@ import (
 // last access-token lifetime from the event store, then sets the sentinel again.
 type RevocationSync struct {
 	Redis    *redis.Client
+	Keys     revocation.Keys
 	Events   es.LogReader
 	Registry *events.Registry
 	Log      *slog.Logger
@@ -43,13 +45,13 @@ func (r RevocationSync) Run(ctx context.Context) {
 
 // SyncIfLost replays the revocations unless the sentinel shows the list is complete.
 func (r RevocationSync) SyncIfLost(ctx context.Context) error {
-	n, err := r.Redis.Exists(ctx, RevocationsSentinel).Result()
+	n, err := r.Redis.Exists(ctx, r.Keys.Complete()).Result()
 	if err != nil || n == 1 {
 		return err
 	}
 	now := time.Now()
 	since := now.Add(-domain.AccessTokenTTL)
-	revs := RedisRevocations{Client: r.Redis}
+	revs := RedisRevocations{Client: r.Redis, Keys: r.Keys}
 	count := 0
 	var after es.Position
 	for {
@@ -85,7 +87,7 @@ func (r RevocationSync) SyncIfLost(ctx context.Context) error {
 			break
 		}
 	}
-	if err := r.Redis.Set(ctx, RevocationsSentinel, now.UTC().Format(time.RFC3339), 0).Err(); err != nil {
+	if err := r.Redis.Set(ctx, r.Keys.Complete(), now.UTC().Format(time.RFC3339), 0).Err(); err != nil {
 		return fmt.Errorf("set revocation sentinel: %w", err)
 	}
 	r.Log.InfoContext(ctx, "revocation list written to redis", "revocations", count)

@@ -6,25 +6,20 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/storefront/storefront/platform/revocation"
 )
-
-// Redis keys of the revocation list, read by the edge (gateway/internal/auth). The sentinel
-// says the list is complete: Redis here keeps nothing on disk, so after a restart the list is
-// empty and the edge must not trust it until RevocationSync has written it again.
-const RevocationsSentinel = "sf:revoked:complete"
-
-func revokedSessionKey(sessionID string) string { return "sf:revoked:session:" + sessionID }
-func revokedUserKey(userID string) string       { return "sf:revoked:user:" + userID }
 
 // RedisRevocations writes the revocation list to Redis, with TTLs so it never outgrows the
 // tokens it refuses.
 type RedisRevocations struct {
 	Client *redis.Client
+	Keys   revocation.Keys
 }
 
 // Revoke implements app.Revocations.
 func (r RedisRevocations) Revoke(ctx context.Context, sessionID string, until time.Time) error {
-	if err := r.Client.Set(ctx, revokedSessionKey(sessionID), "1", time.Until(until)).Err(); err != nil {
+	if err := r.Client.Set(ctx, r.Keys.Session(sessionID), "1", time.Until(until)).Err(); err != nil {
 		return fmt.Errorf("revoke session in redis: %w", err)
 	}
 	return nil
@@ -32,7 +27,7 @@ func (r RedisRevocations) Revoke(ctx context.Context, sessionID string, until ti
 
 // RevokeUser implements app.Revocations.
 func (r RedisRevocations) RevokeUser(ctx context.Context, userID string, before, until time.Time) error {
-	if err := r.Client.Set(ctx, revokedUserKey(userID), before.UnixMicro(), time.Until(until)).Err(); err != nil {
+	if err := r.Client.Set(ctx, r.Keys.User(userID), before.UnixMicro(), time.Until(until)).Err(); err != nil {
 		return fmt.Errorf("revoke user's tokens in redis: %w", err)
 	}
 	return nil

@@ -1,0 +1,315 @@
+package projector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/storefront/storefront/platform/bus/natsbus"
+)
+
+// consume runs the live consumer of one projection over one context until ctx is done.
+func (r *Runtime) consume(ctx context.Context, p Projection, bc string) error {
+	stream := r.cfg.StreamName(bc)
+	cc := jetstream.ConsumerConfig{
+		Durable:       r.consumerName(p),
+		Description:   "projection " + p.Name(),
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       r.cfg.AckWait,
+		MaxDeliver:    r.cfg.MaxDeliver,
+		MaxAckPending: r.cfg.MaxAckPending,
+		FilterSubject: bc + ".>",
+	}
+	log := r.log.With("projection", p.Name(), "context", bc, "stream", stream, "consumer", cc.Durable)
+	var (
+		cons  jetstream.Consumer
+		pause = newBackoff()
+	)
+	for {
+		var err error
+		if cons, err = r.cfg.JetStream.CreateOrUpdateConsumer(ctx, stream, cc); err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		log.ErrorContext(ctx, "cannot create the projection's consumer; retrying", "err", err)
+		if sleep(ctx, pause.next()) != nil {
+			return nil
+		}
+	}
+	log.InfoContext(ctx, "projection consuming")
+	var lagAt time.Time
+	for ctx.Err() == nil {
+		if time.Since(lagAt) >= r.cfg.LagInterval {
+			r.sampleLag(ctx, p, bc, cons)
+			lagAt = time.Now()
+		}
+		batch, err := cons.Fetch(r.cfg.BatchSize, jetstream.FetchMaxWait(r.cfg.FetchWait))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			log.WarnContext(ctx, "fetch failed; retrying", "err", err)
+			if sleep(ctx, pause.next()) != nil {
+				return nil
+			}
+			continue
+		}
+		var msgs []jetstream.Msg
+		for m := range batch.Messages() {
+			msgs = append(msgs, m)
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && len(msgs) == 0 {
+			log.DebugContext(ctx, "fetch ended with an error", "err", err)
+		}
+		if len(msgs) == 0 {
+			continue
+		}
+		if err := r.handleBatch(ctx, p, bc, msgs); err != nil {
+			if errors.Is(err, errStop) {
+				return err
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			log.ErrorContext(ctx, "batch failed; its messages are NAK'd for redelivery", "messages", len(msgs), "err", err)
+			if sleep(ctx, pause.next()) != nil {
+				return nil
+			}
+			continue
+		}
+		pause.reset()
+	}
+	return nil
+}
+
+// errStop is returned by the afterCommit hook of tests to stop a consumer.
+var errStop = errors.New("projector: consumer stopped")
+
+// handleBatch applies one fetched batch in one transaction and then acknowledges it.
+func (r *Runtime) handleBatch(ctx context.Context, p Projection, bc string, msgs []jetstream.Msg) error {
+	start := time.Now()
+	projAttr := attribute.String("projection", p.Name())
+	ctx, batchSpan := r.tracer.Start(ctx, "projector.batch "+p.Name(), trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(projAttr, attribute.String("messaging.system", "nats"),
+			attribute.String("messaging.destination.name", r.cfg.StreamName(bc)),
+			attribute.Int("messaging.batch.message_count", len(msgs))))
+	defer batchSpan.End()
+
+	items := make([]*item, len(msgs))
+	spans := make(map[*item]trace.Span, len(msgs))
+	byItem := make(map[*item]jetstream.Msg, len(msgs))
+	for i, m := range msgs {
+		delivered := uint64(1)
+		if md, err := m.Metadata(); err == nil {
+			delivered = md.NumDelivered
+		}
+		if delivered > 1 {
+			r.metrics.redelivered.Add(ctx, 1, metric.WithAttributes(projAttr))
+		}
+		ev, decodeErr := natsbus.Decode(m.Headers(), m.Data())
+		if decodeErr != nil {
+			ev.Payload = m.Data() // kept with the parked message
+		}
+		parent := r.prop.Extract(ctx, headerCarrier(m.Headers()))
+		ictx, span := r.tracer.Start(parent, "projector.apply "+p.Name(), trace.WithSpanKind(trace.SpanKindConsumer),
+			trace.WithLinks(trace.LinkFromContext(ctx)),
+			trace.WithAttributes(projAttr, attribute.String("messaging.destination.name", m.Subject()),
+				attribute.String("messaging.message.id", m.Headers().Get(natsbus.HeaderMsgID)),
+				attribute.Int64("messaging.message.delivery_count", int64(delivered)),
+				attribute.String("event.type", ev.Type), attribute.String("event.stream", ev.StreamID),
+				attribute.Int64("event.version", ev.Version)))
+		batchSpan.AddLink(trace.LinkFromContext(ictx))
+		it := &item{ev: ev, decodeErr: decodeErr, subject: m.Subject(), headers: m.Headers(),
+			delivered: delivered, final: delivered >= uint64(r.cfg.MaxDeliver), ctx: ictx}
+		items[i], spans[it], byItem[it] = it, span, m
+	}
+	endSpans := func(err error) {
+		for it, span := range spans {
+			switch {
+			case err != nil:
+				span.SetStatus(codes.Error, err.Error())
+			case it.outcome == outcomeParked:
+				span.SetStatus(codes.Error, "parked: "+it.parked.cause.Error())
+			case it.outcome == outcomeDeferred:
+				span.AddEvent("deferred: an earlier version of the stream is missing")
+			}
+			span.End()
+		}
+	}
+
+	// Keep the batch's messages from being redelivered while it is retried slowly.
+	keepAlive := func() {
+		for _, m := range msgs {
+			_ = m.InProgress()
+		}
+	}
+	stopKeepAlive := r.keepAlive(keepAlive)
+	err := r.applyLive(ctx, p, items, keepAlive)
+	stopKeepAlive()
+	if err == nil && r.afterCommit != nil {
+		if herr := r.afterCommit(p.Name()); herr != nil {
+			endSpans(herr)
+			return fmt.Errorf("%w: %w", errStop, herr)
+		}
+	}
+	if err != nil {
+		for it, m := range byItem {
+			if ctx.Err() != nil {
+				_ = m.Nak()
+			} else {
+				_ = m.NakWithDelay(r.cfg.backoffDelay(it.delivered))
+			}
+		}
+		batchSpan.SetStatus(codes.Error, err.Error())
+		endSpans(err)
+		return err
+	}
+
+	var applied int64
+	for it, m := range byItem {
+		switch it.outcome {
+		case outcomeDeferred:
+			_ = m.NakWithDelay(it.delay)
+		default:
+			if aerr := m.Ack(); aerr != nil {
+				r.log.WarnContext(ctx, "ack failed; the message will be redelivered and skipped", "projection", p.Name(), "err", aerr)
+			}
+		}
+		switch it.outcome {
+		case outcomeApplied:
+			applied++
+		case outcomeParked:
+			r.reportParked(it.ctx, p, it)
+		}
+	}
+	r.metrics.applied.Add(ctx, applied, metric.WithAttributes(projAttr, attribute.String("mode", "live")))
+	r.metrics.batch.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(projAttr, attribute.String("mode", "live")))
+	endSpans(nil)
+	return nil
+}
+
+// keepAlive calls f every third of AckWait until the returned stop is called.
+func (r *Runtime) keepAlive(f func()) (stop func()) {
+	done := make(chan struct{})
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		t := time.NewTicker(r.cfg.AckWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				f()
+			}
+		}
+	}()
+	return func() { close(done); <-exited }
+}
+
+// applyLive applies a live batch to the projection's active generation in one transaction:
+// first fast, then, if a handler failed, again event by event under savepoints.
+func (r *Runtime) applyLive(ctx context.Context, p Projection, items []*item, keepAlive func()) error {
+	sortItems(items)
+	for _, careful := range []bool{false, true} {
+		for _, it := range items {
+			it.outcome, it.delay, it.parked = outcomePending, 0, nil
+		}
+		err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+			b := &pgx.Batch{}
+			if r.cfg.AsyncCommit {
+				b.Queue(`SET LOCAL synchronous_commit = off`)
+			}
+			// KEY SHARE: a generation switch (FOR UPDATE) waits for this batch, and this batch
+			// for it; rebuild progress updates do not conflict.
+			b.Queue(`SELECT active_generation FROM projector.projections WHERE name = $1 FOR KEY SHARE`, p.Name())
+			br := tx.SendBatch(ctx, b)
+			var (
+				gen *int
+				err error
+			)
+			if r.cfg.AsyncCommit {
+				_, err = br.Exec()
+			}
+			if err == nil {
+				err = br.QueryRow().Scan(&gen)
+			}
+			if cerr := br.Close(); err == nil {
+				err = cerr
+			}
+			switch {
+			case errors.Is(err, pgx.ErrNoRows) || (err == nil && gen == nil):
+				return fmt.Errorf("%w: %s", ErrNotBuilt, p.Name())
+			case err != nil:
+				return fmt.Errorf("read registry: %w", err)
+			}
+			a := &applier{r: r, p: p, gen: *gen, schema: generationSchema(p.Name(), *gen), mode: modeLive,
+				careful: careful, keepAlive: keepAlive, streams: map[string]*streamState{}}
+			return a.run(ctx, tx, items)
+		})
+		if !errors.Is(err, errCareful) {
+			if err != nil {
+				return fmt.Errorf("projector: %s: apply batch: %w", p.Name(), err)
+			}
+			return nil
+		}
+	}
+	panic("unreachable: careful mode never returns errCareful")
+}
+
+// reportParked logs and counts a parking that committed.
+func (r *Runtime) reportParked(ctx context.Context, p Projection, it *item) {
+	if it.parked.again {
+		return
+	}
+	r.metrics.parked.Add(ctx, 1, metric.WithAttributes(attribute.String("projection", p.Name()),
+		attribute.String("reason", string(it.parked.reason))))
+	attrs := []any{"projection", p.Name(), "parked_id", it.parked.id, "reason", it.parked.reason,
+		"subject", it.subject, "err", it.parked.cause}
+	if it.decodeErr == nil {
+		attrs = append(attrs, "event_id", it.ev.ID, "stream", it.ev.StreamID, "version", it.ev.Version, "type", it.ev.Type)
+	}
+	r.log.ErrorContext(ctx, "event parked", attrs...)
+}
+
+// sampleLag records how many messages of the context the consumer has yet to receive.
+func (r *Runtime) sampleLag(ctx context.Context, p Projection, bc string, cons jetstream.Consumer) {
+	info, err := cons.Info(ctx)
+	if err != nil {
+		r.log.DebugContext(ctx, "consumer info failed", "projection", p.Name(), "context", bc, "err", err)
+		return
+	}
+	r.metrics.setLag(p.Name(), bc, int64(info.NumPending))
+	_, err = r.pool.Exec(ctx, `INSERT INTO projector.consumers AS c (projection, context, consumer, num_pending, ack_pending, redelivered)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (projection, context) DO UPDATE SET consumer = EXCLUDED.consumer, num_pending = EXCLUDED.num_pending,
+			ack_pending = EXCLUDED.ack_pending, redelivered = EXCLUDED.redelivered, sampled_at = now()`,
+		p.Name(), bc, info.Name, int64(info.NumPending), int64(info.NumAckPending), int64(info.NumRedelivered))
+	if err != nil {
+		r.log.DebugContext(ctx, "recording consumer lag failed", "projection", p.Name(), "context", bc, "err", err)
+	}
+}
+
+// backoff paces retries after failures: 100ms doubling up to 10s.
+type backoff struct{ d time.Duration }
+
+func newBackoff() *backoff { return &backoff{} }
+
+func (b *backoff) next() time.Duration {
+	b.d = min(max(2*b.d, 100*time.Millisecond), 10*time.Second)
+	return b.d
+}
+
+func (b *backoff) reset() { b.d = 0 }

@@ -1,0 +1,65 @@
+package projector
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/storefront/storefront/platform/es"
+)
+
+// Projection is a read model: user code that the runtime feeds with events.
+//
+// The runtime calls Apply for one projection from one goroutine at a time per process, but
+// several processes may run the same projection: Apply must only write through tx. It may be
+// called again for the same event after a rollback (a failed batch is retried), never twice
+// with the effect of both committed.
+type Projection interface {
+	// Name identifies the projection and names its read schema (and its generation schemas
+	// <name>_g<N>): a lower-case letter followed by up to 40 lower-case letters, digits and
+	// underscores. It must not change while the projection exists.
+	Name() string
+
+	// Contexts names the bounded contexts whose events the projection reads (the runtime
+	// consumes <context>.> from each context's JetStream stream, and rebuilds from each
+	// context's event store). The projection relies on per-stream order only: events of
+	// different streams, and of different contexts, arrive in no particular order.
+	Contexts() []string
+
+	// DDL returns the statements that create the projection's tables in schema, a new and
+	// empty generation schema. They run in one transaction whose search_path is schema, so
+	// names may be left unqualified. Every table (and view) created there is exposed to
+	// readers through a view of the same name in the read schema. The name projector_streams
+	// is reserved.
+	DDL(schema string) string
+
+	// Apply writes the effect of ev into the tables of schema, inside tx, which the runtime
+	// commits together with the projection's idempotency record. ev is the next event of its
+	// stream: every earlier version has been applied (or its stream is blocked and Apply is
+	// not called).
+	//
+	// Return nil for an event that the projection deliberately ignores. Return an error
+	// wrapping ErrUnknownEvent for an event whose type or schema version the projection
+	// does not understand but should: it is parked at once, without retries. Any other error
+	// makes the runtime roll back the event's effect and retry it alone a few times, then
+	// park it. ctx carries the event's trace.
+	Apply(ctx context.Context, tx pgx.Tx, schema string, ev es.RecordedEvent) error
+}
+
+var (
+	// ErrUnknownEvent is what Apply wraps for an event type or schema version it does not
+	// know. Such an event is parked without retries (reason ReasonUnknownEvent).
+	ErrUnknownEvent = errors.New("projector: unknown event")
+
+	// ErrUnknownProjection means no projection of that name was given to New.
+	ErrUnknownProjection = errors.New("projector: unknown projection")
+
+	// ErrRebuildRunning means another rebuild of the projection holds its lock, in this
+	// process or another one.
+	ErrRebuildRunning = errors.New("projector: a rebuild of this projection is already running")
+
+	// ErrNotBuilt means the projection has no active generation yet: Run (or Rebuild)
+	// builds it first.
+	ErrNotBuilt = errors.New("projector: projection not built yet")
+)
