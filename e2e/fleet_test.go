@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -44,6 +45,7 @@ var buildOnce = sync.OnceValues(func() (string, error) {
 // fleet is a running `storefront run` with its own database and data directory.
 type fleet struct {
 	base    string // http://127.0.0.1:port
+	natsURL string // the fleet's (embedded) JetStream
 	mailDir string
 	logs    *pidLog
 }
@@ -76,6 +78,7 @@ func startFleet(t *testing.T, env ...string) *fleet {
 	cmd.Env = append(cmd.Env, env...)
 	f := &fleet{base: "http://" + addr, mailDir: filepath.Join(data, "mail"), logs: &pidLog{}}
 	cmd.Stdout, cmd.Stderr = f.logs, f.logs
+	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -95,8 +98,19 @@ func startFleet(t *testing.T, env ...string) *fleet {
 	if err := waitReady(f.base+"/readyz", 90*time.Second, exited); err != nil {
 		t.Fatalf("fleet not ready: %v\nlogs:\n%s", err, f.logs)
 	}
+	for f.natsURL == "" {
+		if m := natsLine.FindStringSubmatch(f.logs.String()); m != nil {
+			f.natsURL = m[1]
+		} else if time.Since(start) > 100*time.Second {
+			t.Fatalf("the launcher printed no NATS URL:\n%s", f.logs)
+		} else {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 	return f
 }
+
+var natsLine = regexp.MustCompile(`(?m)^\s+NATS\s+(nats://\S+)`)
 
 // response is a decoded HTTP response.
 type response struct {

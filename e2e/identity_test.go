@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -34,6 +36,7 @@ func TestIdentity(t *testing.T) {
 	t.Run("logout", func(t *testing.T) { testLogout(t, f) })
 	t.Run("password reset", func(t *testing.T) { testPasswordReset(t, f) })
 	t.Run("tokens that must be refused", func(t *testing.T) { testBadTokens(t, f) })
+	t.Run("public events reach JetStream, secrets do not", func(t *testing.T) { testIdentityEvents(t, f) })
 	t.Run("admin bootstrap", func(t *testing.T) {
 		r := f.do(t, "POST", "/api/v1/auth/login", map[string]string{"email": adminEmail, "password": adminPassword}, "")
 		if r.status != 200 || r.json(t)["user"].(map[string]any)["role"] != "admin" {
@@ -323,4 +326,56 @@ func TestRateLimits(t *testing.T) {
 	if r.status != 200 || r.header.Get("RateLimit-Limit") != "100" {
 		t.Fatalf("API budget: %d %v", r.status, r.header)
 	}
+}
+
+// testIdentityEvents checks what other contexts see of identity: UserRegistered on the
+// IDENTITY stream, and none of the private events that carry hashes.
+func testIdentityEvents(t *testing.T, f *fleet) {
+	e, _ := register(t, f, "claude")
+	nc, err := nats.Connect(f.natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		stream, err := js.Stream(t.Context(), "IDENTITY")
+		if err == nil {
+			found, leaked := scanStream(t, stream, e)
+			if leaked != "" {
+				t.Fatalf("private event on JetStream: %s", leaked)
+			}
+			if found {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no UserRegistered for %s on the IDENTITY stream (last error %v)", e, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func scanStream(t *testing.T, s jetstream.Stream, email string) (found bool, leaked string) {
+	info, err := s.Info(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
+		msg, err := s.GetMsg(t.Context(), seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case strings.Contains(msg.Subject, "Password") || strings.Contains(msg.Subject, "Session"):
+			return found, msg.Subject
+		case msg.Subject == "identity.user.UserRegistered" && strings.Contains(string(msg.Data), email):
+			found = true
+		}
+	}
+	return found, ""
 }

@@ -21,6 +21,11 @@ type Config struct {
 	// Lower-case letters, digits and '_', starting with a letter. Required.
 	Schema string
 
+	// PrivateTypes are event types (full protobuf names) that stay inside the context: they
+	// hold secrets (password hashes, token hashes) or matter to no one else. The relay skips
+	// them; they still advance its checkpoint.
+	PrivateTypes []string
+
 	// BatchSize is the most events read from the log at once. Default 500.
 	BatchSize int
 	// MaxInFlight bounds the publishes awaiting their JetStream ack. Default 256.

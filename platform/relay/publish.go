@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -94,6 +95,10 @@ publish:
 		if err := ctx.Err(); err != nil {
 			fail(err)
 			break
+		}
+		if slices.Contains(r.cfg.PrivateTypes, ev.Type) {
+			acked[i] = true // nothing to publish: it stays inside the context
+			continue
 		}
 		msg := natsbus.Encode(natsbus.Subject(r.cfg.Context, ev), ev)
 		sent := time.Now()

@@ -525,3 +525,44 @@ func TestRelay_LeaderStopsWhenItsLockConnectionBreaks(t *testing.T) {
 	h.appendEvents(t, 5, 3)
 	h.verifyStream(t, 120)
 }
+
+func TestRelay_KeepsPrivateEventsInsideTheContext(t *testing.T) {
+	h := newHarness(t)
+	ctx := t.Context()
+	secret := es.EventData{Type: "storefront.identity.v1.PasswordSet", Payload: []byte("bcrypt hash")}
+	public := func(p string) es.EventData {
+		return es.EventData{Type: "storefront.identity.v1.UserRegistered", Payload: []byte(p)}
+	}
+	if _, err := h.store.Append(ctx, "user-1", es.NoStream, []es.EventData{public("a"), secret, public("b")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.store.Append(ctx, "user-2", es.NoStream, []es.EventData{secret}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := h.cfg
+	cfg.PrivateTypes = []string{"storefront.identity.v1.PasswordSet"}
+	r := h.start(t, "a", cfg)
+	waitCaughtUp(t, r, 10*time.Second)
+	waitFor(t, 10*time.Second, "the public events on JetStream", func() bool { return h.messageCount(t) >= 2 })
+
+	s, err := h.env.JS.Stream(ctx, natsbus.StreamName(h.cfg.Context))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 2 {
+		t.Fatalf("stream holds %d messages, want the 2 public events", info.State.Msgs)
+	}
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
+		msg, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(msg.Data, []byte("bcrypt")) || msg.Header.Get(natsbus.HeaderType) != "storefront.identity.v1.UserRegistered" {
+			t.Fatalf("message %d leaks a private event: %s %q", seq, msg.Header.Get(natsbus.HeaderType), msg.Data)
+		}
+	}
+}

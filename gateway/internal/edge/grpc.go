@@ -55,14 +55,20 @@ func StatusError(st *status.Status) (int, ErrorBody) {
 	return m.status, ErrorBody{Error: ErrorDetail{Code: m.code, Message: msg, Details: details}}
 }
 
-// GatewayOptions configures a grpc-gateway mux for API.md: snake_case JSON with every field
-// present, unknown request fields rejected, and errors in the error body of the contract.
+// JSONMarshaler returns the codec of every request and response body at the edge: snake_case
+// names with every field present on the way out, unknown fields rejected on the way in.
+func JSONMarshaler() *runtime.JSONPb {
+	return &runtime.JSONPb{
+		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
+		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+	}
+}
+
+// GatewayOptions configures a grpc-gateway mux for API.md: bodies in JSONMarshaler's JSON and
+// errors in the error body of the contract.
 func GatewayOptions(log *slog.Logger) []runtime.ServeMuxOption {
 	return []runtime.ServeMuxOption{
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
-			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, JSONMarshaler()),
 		runtime.WithErrorHandler(func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 			st := statusOf(err)
 			code, body := StatusError(st)

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/storefront/storefront/platform/events"
 	"github.com/storefront/storefront/platform/grpcx"
 	"github.com/storefront/storefront/platform/pgmigrate"
+	"github.com/storefront/storefront/platform/relay"
 	"github.com/storefront/storefront/platform/revocation"
 	"github.com/storefront/storefront/platform/telemetry"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
@@ -37,6 +39,8 @@ const schema = "identity"
 type Config struct {
 	GRPCAddr    string
 	DatabaseURL string
+	NATSURL     string
+	Replicas    int
 	RedisURL    string
 	RedisPrefix string
 	SMTPAddr    string
@@ -53,6 +57,8 @@ func loadConfig(env *config.Env) (Config, error) {
 	cfg := Config{
 		GRPCAddr:    env.HostPort("STOREFRONT_IDENTITY_ADDR", "127.0.0.1:9101"),
 		DatabaseURL: env.URL("STOREFRONT_DATABASE_URL", "", "postgres", "postgresql"),
+		NATSURL:     env.URL("STOREFRONT_NATS_URL", "", "nats", "tls"),
+		Replicas:    env.Int("STOREFRONT_STREAM_REPLICAS", 1, 1, 5),
 		RedisURL:    env.URL("STOREFRONT_REDIS_URL", "", "redis", "rediss"),
 		RedisPrefix: env.String("STOREFRONT_REDIS_PREFIX", "sf:"),
 		SMTPAddr:    env.HostPort("STOREFRONT_SMTP_ADDR", ""),
@@ -70,6 +76,9 @@ func loadConfig(env *config.Env) (Config, error) {
 	if cfg.DatabaseURL == "" {
 		env.Fail("STOREFRONT_DATABASE_URL", "is required")
 	}
+	if cfg.NATSURL == "" {
+		env.Fail("STOREFRONT_NATS_URL", "is required")
+	}
 	if cfg.SMTPAddr == "" && cfg.MailDir == "" {
 		env.Fail("STOREFRONT_SMTP_ADDR", "set it, or STOREFRONT_MAIL_DIR to write mails to files")
 	}
@@ -85,6 +94,15 @@ func main() {
 	if err := run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "identity:", err)
 		os.Exit(1)
+	}
+}
+
+// privateEvents hold secrets (password and token hashes) or matter only here: the relay does
+// not publish them to other contexts.
+func privateEvents() []string {
+	return []string{
+		"storefront.identity.v1.PasswordSet", "storefront.identity.v1.PasswordResetRequested",
+		"storefront.identity.v1.SessionStarted", "storefront.identity.v1.SessionRefreshed", "storefront.identity.v1.SessionRevoked",
 	}
 }
 
@@ -109,7 +127,7 @@ func run(ctx context.Context) error {
 	}
 	defer tel.Shutdown(context.Background())
 
-	if err := pgmigrate.Apply(ctx, log, cfg.DatabaseURL, postgres.Migrations(schema), adapters.Migrations(schema)); err != nil {
+	if err := pgmigrate.Apply(ctx, log, cfg.DatabaseURL, postgres.Migrations(schema), relay.Migrations(schema), adapters.Migrations(schema)); err != nil {
 		return err
 	}
 	pool, err := postgres.NewPool(ctx, postgres.PoolConfig{URL: cfg.DatabaseURL})
@@ -166,11 +184,23 @@ func run(ctx context.Context) error {
 		log.Info("admin account ensured", "email", domain.NormalizeEmail(cfg.AdminEmail))
 	}
 
+	nc, err := nats.Connect(cfg.NATSURL, nats.Name("identity"), nats.MaxReconnects(-1))
+	if err != nil {
+		return fmt.Errorf("connect to NATS: %w", err)
+	}
+	defer nc.Drain()
+	publisher, err := relay.New(relay.Config{Context: "identity", Schema: schema, StreamReplicas: cfg.Replicas, PrivateTypes: privateEvents()},
+		relay.Deps{Log: log, Store: store, DB: pool, NATS: nc, Meter: tel.Meter, Tracer: tel.Tracer, Propagator: tel.Propagator})
+	if err != nil {
+		return err
+	}
+
 	srv := grpcx.NewServer(log, tel, nil)
 	identityv1.RegisterIdentityServiceServer(srv, ports.GRPC{App: application})
 
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return srv.Serve(ctx, cfg.GRPCAddr) })
+	g.Go(func() error { return publisher.Run(ctx) })
 	g.Go(func() error {
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
