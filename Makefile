@@ -50,6 +50,7 @@ generate: tools third-party ## Regenerate protobuf, gRPC, gateway and OpenAPI co
 	rm -f gateway/openapi/*.json
 	$(BIN)/buf generate
 	mv gateway/openapi/storefront.swagger.json gateway/openapi/openapi.json
+	go run ./gateway/cmd/openapi-policy gateway/openapi/openapi.json
 
 .PHONY: check-generated
 check-generated: generate ## Fail when the committed generated code differs from what make generate writes.

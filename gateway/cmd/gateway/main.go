@@ -18,9 +18,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/storefront/storefront/gateway/internal/auth"
+	"github.com/storefront/storefront/gateway/internal/backends"
 	"github.com/storefront/storefront/gateway/internal/edge"
 	"github.com/storefront/storefront/gateway/internal/policy"
 	"github.com/storefront/storefront/gateway/internal/ratelimit"
@@ -31,20 +31,6 @@ import (
 	"github.com/storefront/storefront/platform/telemetry"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
 )
-
-// backend is one service behind the edge. A service joins the REST API with one entry here.
-type backend struct {
-	name     string
-	addrEnv  string // variable holding its gRPC address
-	service  protoreflect.ServiceDescriptor
-	register func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
-}
-
-func backends() []backend {
-	return []backend{
-		{"identity", "STOREFRONT_IDENTITY_ADDR", identityv1.File_storefront_identity_v1_identity_proto.Services().ByName("IdentityService"), identityv1.RegisterIdentityServiceHandler},
-	}
-}
 
 // Config is the gateway's configuration, read once from the environment.
 type Config struct {
@@ -73,10 +59,10 @@ func loadConfig(env *config.Env) (Config, error) {
 	if err := cfg.LogLevel.UnmarshalText([]byte(env.String("STOREFRONT_LOG_LEVEL", "info"))); err != nil {
 		env.Fail("STOREFRONT_LOG_LEVEL", "%v", err)
 	}
-	for _, b := range backends() {
-		cfg.Backends[b.name] = env.HostPort(b.addrEnv, "")
-		if cfg.Backends[b.name] == "" {
-			env.Fail(b.addrEnv, "the %s service's gRPC address is required", b.name)
+	for _, b := range backends.All() {
+		cfg.Backends[b.Name] = env.HostPort(b.AddrEnv, "")
+		if cfg.Backends[b.Name] == "" {
+			env.Fail(b.AddrEnv, "the %s service's gRPC address is required", b.Name)
 		}
 	}
 	return cfg, env.Err()
@@ -103,11 +89,7 @@ func run(ctx context.Context) error {
 	}
 	defer shutdown(log, "telemetry", tel.Shutdown)
 
-	var services []protoreflect.ServiceDescriptor
-	for _, b := range backends() {
-		services = append(services, b.service)
-	}
-	policies, err := policy.Load(services...)
+	policies, err := policy.Load(backends.Services()...)
 	if err != nil {
 		return err
 	}
@@ -130,18 +112,18 @@ func run(ctx context.Context) error {
 	api := runtime.NewServeMux(append(edge.GatewayOptions(log), access.ForwardResponseOption())...)
 	conns := map[string]*grpc.ClientConn{}
 	var checks []edge.Check
-	for _, b := range backends() {
-		conn, err := grpcx.Dial(cfg.Backends[b.name], tel, grpc.WithChainUnaryInterceptor(access.UnaryClientInterceptor()))
+	for _, b := range backends.All() {
+		conn, err := grpcx.Dial(cfg.Backends[b.Name], tel, grpc.WithChainUnaryInterceptor(access.UnaryClientInterceptor()))
 		if err != nil {
 			return err
 		}
 		defer conn.Close()
-		if err := b.register(ctx, api, conn); err != nil {
-			return fmt.Errorf("register %s routes: %w", b.name, err)
+		if err := b.Register(ctx, api, conn); err != nil {
+			return fmt.Errorf("register %s routes: %w", b.Name, err)
 		}
-		conns[b.name] = conn
+		conns[b.Name] = conn
 		health := healthpb.NewHealthClient(conn)
-		checks = append(checks, edge.Check{Name: b.name, Run: func(ctx context.Context) error {
+		checks = append(checks, edge.Check{Name: b.Name, Run: func(ctx context.Context) error {
 			resp, err := health.Check(ctx, &healthpb.HealthCheckRequest{})
 			if err == nil && resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
 				err = fmt.Errorf("status %s", resp.GetStatus())

@@ -1,0 +1,37 @@
+// Package backends lists the services behind the REST edge. A service joins the REST API
+// (routes, policies, OpenAPI) with one entry here.
+package backends
+
+import (
+	"context"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
+)
+
+// Backend is one gRPC service served under /api/v1.
+type Backend struct {
+	Name     string
+	AddrEnv  string // the variable holding its gRPC address
+	Service  protoreflect.ServiceDescriptor
+	Register func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+}
+
+// All returns every backend.
+func All() []Backend {
+	return []Backend{
+		{"identity", "STOREFRONT_IDENTITY_ADDR", identityv1.File_storefront_identity_v1_identity_proto.Services().ByName("IdentityService"), identityv1.RegisterIdentityServiceHandler},
+	}
+}
+
+// Services returns the service descriptors of every backend.
+func Services() []protoreflect.ServiceDescriptor {
+	var out []protoreflect.ServiceDescriptor
+	for _, b := range All() {
+		out = append(out, b.Service)
+	}
+	return out
+}
