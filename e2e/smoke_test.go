@@ -103,6 +103,25 @@ func TestSmoke_MakeRunServesAndStopsCleanly(t *testing.T) {
 		t.Errorf("/api/v1/openapi.json = %d %.200s", status, body)
 	}
 
+	// Every service serves its metrics; identity's show the admin bootstrap's appends and
+	// its relay at work.
+	m := serviceMetrics.FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("the banner names no identity metrics endpoint:\n%s", logs)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		status, body := get(t, m[1])
+		if status == 200 && strings.Contains(string(body), "storefront_es_events_appended_total") &&
+			strings.Contains(string(body), "relay_events_published_total") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("identity metrics at %s lack appends or relay counts: %d\n%.3000s", m[1], status, body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -176,6 +195,8 @@ func (l *pidLog) String() string {
 	defer l.mu.Unlock()
 	return l.buf.String()
 }
+
+var serviceMetrics = regexp.MustCompile(`(http://127\.0\.0\.1:\d+/metrics) \(identity\)`)
 
 var startedLine = regexp.MustCompile(`msg=started .*process=(\S+) pid=(\d+)`)
 

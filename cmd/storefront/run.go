@@ -71,10 +71,18 @@ func run(ctx context.Context, log *slog.Logger, bin, data string) (err error) {
 			env = append(env, fmt.Sprintf("%s=127.0.0.1:%d", p.grpcAddrEnv, port))
 		}
 	}
+	metrics := map[string]string{}
 	for _, p := range fleet() {
 		penv := env
 		if p.http {
 			penv = append(penv, "STOREFRONT_HTTP_ADDR="+cfg.HTTPAddr)
+		} else {
+			port, err := devenv.FreePort()
+			if err != nil {
+				return err
+			}
+			metrics[p.name] = fmt.Sprintf("127.0.0.1:%d", port)
+			penv = append(penv, "STOREFRONT_METRICS_ADDR="+metrics[p.name])
 		}
 		c, err := l.start(p.name, filepath.Join(bin, p.binary), nil, penv)
 		if err != nil {
@@ -91,7 +99,7 @@ func run(ctx context.Context, log *slog.Logger, bin, data string) (err error) {
 			}
 		}
 	}
-	l.banner(cfg, env, time.Since(started))
+	l.banner(cfg, env, metrics, time.Since(started))
 
 	select {
 	case <-ctx.Done():
@@ -326,13 +334,18 @@ func poll(ctx context.Context, c *child, limit time.Duration, what string, ready
 	return nil
 }
 
-func (l *launcher) banner(cfg Config, env []string, took time.Duration) {
+func (l *launcher) banner(cfg Config, env []string, metrics map[string]string, took time.Duration) {
 	base := strings.TrimRight(cfg.PublicURL, "/")
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nStorefront is running (ready in %s).\n", took.Round(10*time.Millisecond))
 	fmt.Fprintf(&b, "  REST API    %s/api/v1\n", base)
 	fmt.Fprintf(&b, "  OpenAPI     %s/api/v1/openapi.json\n", base)
-	fmt.Fprintf(&b, "  Metrics     %s/metrics\n", base)
+	fmt.Fprintf(&b, "  Metrics     %s/metrics (gateway)\n", base)
+	for _, p := range fleet() {
+		if addr, ok := metrics[p.name]; ok {
+			fmt.Fprintf(&b, "              http://%s/metrics (%s)\n", addr, p.name)
+		}
+	}
 	fmt.Fprintf(&b, "  Readiness   %s/readyz\n", base)
 	fmt.Fprintf(&b, "  PostgreSQL  %s\n", redactURL(lookup(env, "STOREFRONT_DATABASE_URL")))
 	fmt.Fprintf(&b, "  NATS        %s\n", lookup(env, "STOREFRONT_NATS_URL"))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
@@ -144,6 +145,11 @@ func run(ctx context.Context) error {
 		API:     api,
 		Checks:  checks,
 		Access:  access,
+		Trace: func(h http.Handler) http.Handler {
+			return otelhttp.NewHandler(h, "edge",
+				otelhttp.WithTracerProvider(tel.Tracer), otelhttp.WithMeterProvider(tel.Meter), otelhttp.WithPropagators(tel.Propagator),
+				otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return "edge " + r.Method }))
+		},
 	})
 	lis, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

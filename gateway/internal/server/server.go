@@ -26,6 +26,9 @@ type Deps struct {
 	// Access authenticates and rate-limits /api/v1 requests; nil serves them unguarded
 	// (tests of the plain edge).
 	Access *Access
+	// Trace wraps the handler in the request's server span (continuing an incoming
+	// traceparent); nil leaves requests untraced.
+	Trace func(http.Handler) http.Handler
 }
 
 // New returns the edge's root handler.
@@ -44,7 +47,11 @@ func New(cfg Config, d Deps) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		edge.WriteError(w, http.StatusNotFound, edge.CodeNotFound, "no such resource")
 	})
-	mw := []edge.Middleware{
+	mw := []edge.Middleware{}
+	if d.Trace != nil {
+		mw = append(mw, d.Trace)
+	}
+	mw = append(mw,
 		edge.RequestID(),
 		edge.SecurityHeaders(),
 		edge.AccessLog(d.Log),
@@ -52,7 +59,7 @@ func New(cfg Config, d Deps) http.Handler {
 		edge.CORS(cfg.CORSOrigins),
 		edge.LimitBody(),
 		edge.NoContentHasNoBody(),
-	}
+	)
 	if d.Access != nil {
 		mw = append(mw, d.Access.Middleware())
 	}

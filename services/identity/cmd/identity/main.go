@@ -18,6 +18,7 @@ import (
 
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/config"
+	"github.com/storefront/storefront/platform/es/esotel"
 	"github.com/storefront/storefront/platform/es/postgres"
 	"github.com/storefront/storefront/platform/events"
 	"github.com/storefront/storefront/platform/grpcx"
@@ -38,6 +39,7 @@ const schema = "identity"
 // Config is identity's configuration, read once from the environment.
 type Config struct {
 	GRPCAddr    string
+	MetricsAddr string
 	DatabaseURL string
 	NATSURL     string
 	Replicas    int
@@ -56,6 +58,7 @@ type Config struct {
 func loadConfig(env *config.Env) (Config, error) {
 	cfg := Config{
 		GRPCAddr:    env.HostPort("STOREFRONT_IDENTITY_ADDR", "127.0.0.1:9101"),
+		MetricsAddr: env.HostPort("STOREFRONT_METRICS_ADDR", ""),
 		DatabaseURL: env.URL("STOREFRONT_DATABASE_URL", "", "postgres", "postgresql"),
 		NATSURL:     env.URL("STOREFRONT_NATS_URL", "", "nats", "tls"),
 		Replicas:    env.Int("STOREFRONT_STREAM_REPLICAS", 1, 1, 5),
@@ -135,7 +138,11 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer pool.Close()
-	store, err := postgres.New(pool, schema)
+	pgStore, err := postgres.New(pool, schema)
+	if err != nil {
+		return err
+	}
+	store, err := esotel.Instrument(pgStore, schema, tel.Meter, tel.Tracer)
 	if err != nil {
 		return err
 	}
@@ -201,6 +208,9 @@ func run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return srv.Serve(ctx, cfg.GRPCAddr) })
 	g.Go(func() error { return publisher.Run(ctx) })
+	if cfg.MetricsAddr != "" {
+		g.Go(func() error { return tel.ServeMetrics(ctx, cfg.MetricsAddr) })
+	}
 	g.Go(func() error {
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
