@@ -22,6 +22,8 @@ func Dial(target string, tel *telemetry.Telemetry, opts ...grpc.DialOption) (*gr
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler(
 			otelgrpc.WithTracerProvider(tel.Tracer), otelgrpc.WithMeterProvider(tel.Meter), otelgrpc.WithPropagators(tel.Propagator))),
 		grpc.WithChainUnaryInterceptor(forwardInfo),
+		// Balance over every address the name resolves to (a headless Service's pods).
+		grpc.WithDefaultServiceConfig(`{"loadBalancingConfig":[{"round_robin":{}}]}`),
 	}, opts...)
 	conn, err := grpc.NewClient(target, opts...)
 	if err != nil {

@@ -94,7 +94,18 @@ func loadConfig(env *config.Env) (Config, error) {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx); err != nil {
+	var err error
+	switch {
+	case len(os.Args) == 2 && os.Args[1] == "migrate":
+		// `identity migrate` applies the schema and exits: the migration Job of deploy/k8s.
+		// Serving also migrates (idempotently, under an advisory lock), so it is optional.
+		err = migrate(ctx)
+	case len(os.Args) > 1:
+		err = fmt.Errorf("usage: identity [migrate]")
+	default:
+		err = run(ctx)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "identity:", err)
 		os.Exit(1)
 	}
@@ -118,6 +129,24 @@ func Registry() *events.Registry {
 	)
 }
 
+func migrate(ctx context.Context) error {
+	env := config.FromOS()
+	url := env.URL("STOREFRONT_DATABASE_URL", "", "postgres", "postgresql")
+	if url == "" {
+		env.Fail("STOREFRONT_DATABASE_URL", "is required")
+	}
+	if err := env.Err(); err != nil {
+		return err
+	}
+	log := telemetry.NewLogger(os.Stderr, "identity", slog.LevelInfo)
+	return pgmigrate.Apply(ctx, log, url, migrations()...)
+}
+
+// migrations are identity's schema: its event store, the relay's checkpoint, signing keys.
+func migrations() []pgmigrate.Set {
+	return []pgmigrate.Set{postgres.Migrations(schema), relay.Migrations(schema), adapters.Migrations(schema)}
+}
+
 func run(ctx context.Context) error {
 	cfg, err := loadConfig(config.FromOS())
 	if err != nil {
@@ -130,7 +159,7 @@ func run(ctx context.Context) error {
 	}
 	defer tel.Shutdown(context.Background())
 
-	if err := pgmigrate.Apply(ctx, log, cfg.DatabaseURL, postgres.Migrations(schema), relay.Migrations(schema), adapters.Migrations(schema)); err != nil {
+	if err := pgmigrate.Apply(ctx, log, cfg.DatabaseURL, migrations()...); err != nil {
 		return err
 	}
 	pool, err := postgres.NewPool(ctx, postgres.PoolConfig{URL: cfg.DatabaseURL})
