@@ -51,7 +51,8 @@ func New(tb testing.TB) *Env {
 		names := js.StreamNames(ctx)
 		var mine []string
 		for name := range names.Name() {
-			if strings.HasPrefix(name, env.Prefix) {
+			// Stream names are often the upper-cased context (natsbus.StreamName).
+			if strings.HasPrefix(strings.ToLower(name), env.Prefix) {
 				mine = append(mine, name)
 			}
 		}
