@@ -31,6 +31,10 @@ type Features struct {
 	// NoClaims skips the uniqueness-claim tests, for adapters that cannot reserve values in
 	// the append's transaction (an EventStoreDB adapter, say).
 	NoClaims bool
+	// NoStoreWideEventIDs skips the check that an append reusing an event id already stored
+	// in another stream fails with ErrDuplicateEventID, for adapters whose server keeps ids
+	// unique per stream only (EventStoreDB). An id twice in one append must still fail.
+	NoStoreWideEventIDs bool
 	// GapTestDuration is how long the writers of the concurrent tailing test run. Zero means
 	// 3s, or 1s under -short.
 	GapTestDuration time.Duration
