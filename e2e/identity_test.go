@@ -119,6 +119,7 @@ func testRegister(t *testing.T, f *fleet) {
 		{"empty name", map[string]string{"email": email("c"), "password": "good-pass-1", "name": "  "}, 400, "invalid_argument", []string{"name"}},
 		{"unknown field", `{"email":"x@example.com","password":"good-pass-1","name":"X","rol":"admin"}`, 400, "invalid_argument", nil},
 		{"malformed json", `{"email":`, 400, "invalid_argument", nil},
+		{"a second JSON value", `{"email":"x@example.com","password":"good-pass-1","name":"X"} {"role":"admin"}`, 400, "invalid_argument", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

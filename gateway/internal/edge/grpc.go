@@ -1,8 +1,11 @@
 package edge
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 
@@ -56,12 +59,42 @@ func StatusError(st *status.Status) (int, ErrorBody) {
 }
 
 // JSONMarshaler returns the codec of every request and response body at the edge: snake_case
-// names with every field present on the way out, unknown fields rejected on the way in.
-func JSONMarshaler() *runtime.JSONPb {
-	return &runtime.JSONPb{
+// names with every field present on the way out; on the way in, unknown fields are rejected
+// and so is anything after the body's one JSON value (`{...} {"role":"admin"}` is a 400, not
+// a request whose tail is silently dropped).
+func JSONMarshaler() runtime.Marshaler {
+	return strictJSON{&runtime.JSONPb{
 		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-	}
+	}}
+}
+
+// errTrailingData is the decode error of a body holding more than one JSON value.
+var errTrailingData = errors.New("unexpected data after the JSON body")
+
+type strictJSON struct{ *runtime.JSONPb }
+
+// NewDecoder decodes exactly one JSON value; an empty body is io.EOF (an empty message).
+func (s strictJSON) NewDecoder(r io.Reader) runtime.Decoder {
+	return runtime.DecoderFunc(func(v any) error {
+		body, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		body = bytes.TrimSpace(body)
+		if len(body) == 0 {
+			return io.EOF
+		}
+		d := json.NewDecoder(bytes.NewReader(body))
+		var first json.RawMessage
+		if err := d.Decode(&first); err != nil {
+			return err
+		}
+		if int(d.InputOffset()) != len(body) {
+			return errTrailingData
+		}
+		return s.JSONPb.Unmarshal(first, v)
+	})
 }
 
 // GatewayOptions configures a grpc-gateway mux for API.md: bodies in JSONMarshaler's JSON and
