@@ -54,13 +54,16 @@ func Setup(ctx context.Context, service string) (*Telemetry, error) {
 		return nil, fmt.Errorf("prometheus exporter: %w", err)
 	}
 	meterOpts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithReader(promExporter)}
-	traceOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
+	// Without an exporter nothing would read recorded spans: keep propagating trace context
+	// (ids flow through calls, events and log lines) but record nothing.
+	traceOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sdktrace.NeverSample())}
 	if otlpConfigured() {
 		spanExporter, err := otlptracegrpc.New(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("otlp trace exporter: %w", err)
 		}
-		traceOpts = append(traceOpts, sdktrace.WithBatcher(spanExporter))
+		traceOpts = append(traceOpts, sdktrace.WithBatcher(spanExporter),
+			sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())))
 		metricExporter, err := otlpmetricgrpc.New(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("otlp metric exporter: %w", err)

@@ -56,7 +56,11 @@ type Authenticator struct {
 	jwks        *jwtauth.KeySet
 	mu          sync.Mutex
 	lastRefresh time.Time
+	verified    map[string]jwtauth.Claims // token → claims, so a signature is checked once
 }
+
+// maxVerified bounds the verified-token cache; when full it starts afresh.
+const maxVerified = 50000
 
 // New returns an Authenticator. redis may be nil.
 func New(identity Identity, redis *redis.Client, keys revocation.Keys, log *slog.Logger) *Authenticator {
@@ -111,10 +115,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (Princi
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return Principal{}, ErrInvalid
 	}
-	if kid := jwtauth.KeyID(token); kid != "" && !a.jwks.Has(kid) {
-		a.refreshForUnknownKey(ctx)
-	}
-	claims, err := a.jwks.Verify(token, a.now())
+	claims, err := a.verify(ctx, token)
 	if err != nil {
 		return Principal{}, ErrInvalid
 	}
@@ -126,6 +127,32 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (Princi
 		return Principal{}, ErrInvalid
 	}
 	return Principal{UserID: claims.UserID, Role: claims.Role, SessionID: claims.SessionID}, nil
+}
+
+// verify checks a token's signature and claims, once per token: later calls only check that
+// it has not expired since. Revocation is checked on every request by the caller.
+func (a *Authenticator) verify(ctx context.Context, token string) (jwtauth.Claims, error) {
+	now := a.now()
+	a.mu.Lock()
+	c, ok := a.verified[token]
+	a.mu.Unlock()
+	if ok && now.Before(c.ExpiresAt) {
+		return c, nil
+	}
+	if kid := jwtauth.KeyID(token); kid != "" && !a.jwks.Has(kid) {
+		a.refreshForUnknownKey(ctx)
+	}
+	c, err := a.jwks.Verify(token, now)
+	if err != nil {
+		return c, err
+	}
+	a.mu.Lock()
+	if a.verified == nil || len(a.verified) >= maxVerified {
+		a.verified = map[string]jwtauth.Claims{}
+	}
+	a.verified[token] = c
+	a.mu.Unlock()
+	return c, nil
 }
 
 func (a *Authenticator) refreshForUnknownKey(ctx context.Context) {

@@ -132,3 +132,23 @@ func TestAuthenticate_MalformedHeadersAndForgedKeys(t *testing.T) {
 		t.Fatalf("JWKS fetched %d times for 5 forged tokens, want 1", id.jwksHits)
 	}
 }
+
+func TestAuthenticate_ChecksASignatureOncePerToken(t *testing.T) {
+	ctx := context.Background()
+	id, rdb, keys := setup(t)
+	a := New(id, rdb, keys, slog.New(slog.DiscardHandler))
+	rdb.Set(ctx, keys.Complete(), "x", time.Minute)
+	t.Cleanup(func() { rdb.Del(ctx, keys.Complete()) })
+	tok := token(t, id.key, time.Now())
+	if _, err := a.Authenticate(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	a.jwks.Replace(nil) // a signature check now would fail
+	if _, err := a.Authenticate(ctx, tok); err != nil {
+		t.Fatalf("verified token checked again: %v", err)
+	}
+	a.now = func() time.Time { return time.Now().Add(2 * time.Hour) } // past its expiry
+	if _, err := a.Authenticate(ctx, tok); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("an expired cached token was accepted: %v", err)
+	}
+}
