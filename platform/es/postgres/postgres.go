@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -61,6 +62,7 @@ type Store struct {
 	pool   *pgxpool.Pool
 	schema string
 	sql    statements
+	wakeup wakeup
 }
 
 var (
@@ -77,7 +79,8 @@ func New(pool *pgxpool.Pool, schema string) (*Store, error) {
 	if !validSchema.MatchString(schema) {
 		return nil, fmt.Errorf("%w: schema %q: want lower-case letters, digits and underscores", es.ErrInvalidArgument, schema)
 	}
-	return &Store{pool: pool, schema: schema, sql: newStatements(schema)}, nil
+	return &Store{pool: pool, schema: schema, sql: newStatements(schema),
+		wakeup: wakeup{sql: "BEGIN; SET LOCAL synchronous_commit = off; NOTIFY " + pgx.Identifier{NotifyChannel(schema)}.Sanitize() + "; COMMIT"}}, nil
 }
 
 // Schema returns the schema the store works in.
@@ -125,7 +128,38 @@ func (s *Store) Append(ctx context.Context, stream string, expected es.ExpectedV
 	if err != nil {
 		return es.AppendResult{}, err
 	}
-	return s.append(ctx, s.pool, req)
+	res, err := s.append(ctx, s.pool, req)
+	if err == nil {
+		s.wake(ctx)
+	}
+	return res, err
+}
+
+// wakeup coalesces the notifications that wake listeners (the relay) after appends.
+//
+// They are sent after the append has committed, in a transaction of their own that commits
+// asynchronously: a NOTIFY inside the append would hold a database-wide lock until the
+// append's commit is on disk, making appends commit one at a time. A lost notification only
+// delays a listener until its next poll.
+type wakeup struct {
+	sql     string
+	pending atomic.Bool // an append committed since the last notification was sent
+	busy    atomic.Bool // an appender is sending notifications
+}
+
+// wake makes sure a notification is sent after the caller's commit: by the caller, or by the
+// appender already sending, who sends one more when it sees pending.
+func (s *Store) wake(ctx context.Context) {
+	w := &s.wakeup
+	w.pending.Store(true)
+	ctx = context.WithoutCancel(ctx)
+	for w.pending.Load() && w.busy.CompareAndSwap(false, true) {
+		for w.pending.Swap(false) {
+			// Best effort: on failure listeners poll.
+			_, _ = s.pool.Exec(ctx, w.sql, pgx.QueryExecModeSimpleProtocol)
+		}
+		w.busy.Store(false)
+	}
 }
 
 func (s *Store) append(ctx context.Context, q querier, req es.AppendRequest) (es.AppendResult, error) {

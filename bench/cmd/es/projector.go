@@ -1,0 +1,387 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go/jetstream"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/storefront/storefront/bench/benchline"
+	"github.com/storefront/storefront/bench/internal/latency"
+	"github.com/storefront/storefront/bench/internal/pgwait"
+	"github.com/storefront/storefront/platform/bus/natsbus"
+	"github.com/storefront/storefront/platform/es"
+	"github.com/storefront/storefront/platform/projector"
+)
+
+// Bounds of the live projection figure's waits.
+const (
+	consumeTimeout = 2 * time.Minute
+	applyTimeout   = 3 * time.Minute
+)
+
+// eventIndex is the simple projection of the benchmarks: one row per event (id, stream,
+// version, type, time), the shape of a list read model. Apply writes it with one INSERT.
+// Its no-op twin writes nothing, which leaves the runtime's own cost.
+type eventIndex struct {
+	name     string
+	contexts []string
+	noop     bool
+}
+
+var _ projector.Projection = eventIndex{}
+
+// Name implements projector.Projection.
+func (p eventIndex) Name() string { return p.name }
+
+// Contexts implements projector.Projection.
+func (p eventIndex) Contexts() []string { return p.contexts }
+
+// DDL implements projector.Projection.
+func (p eventIndex) DDL(string) string {
+	return `CREATE TABLE thing_events (
+		event_id    uuid PRIMARY KEY,
+		stream_id   text NOT NULL,
+		version     bigint NOT NULL,
+		event_type  text NOT NULL,
+		recorded_at timestamptz NOT NULL
+	)`
+}
+
+// Apply implements projector.Projection.
+func (p eventIndex) Apply(ctx context.Context, tx pgx.Tx, schema string, ev es.RecordedEvent) error {
+	if p.noop {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO `+pgx.Identifier{schema, "thing_events"}.Sanitize()+`
+		(event_id, stream_id, version, event_type, recorded_at) VALUES ($1, $2, $3, $4, $5)`,
+		ev.ID, ev.StreamID, ev.Version, ev.Type, ev.RecordedAt)
+	if err != nil {
+		return fmt.Errorf("index event %s: %w", ev.ID, err)
+	}
+	return nil
+}
+
+// The runtime's batches (projector.Config.BatchSize and RebuildBatchSize, set explicitly to
+// their defaults).
+const (
+	liveBatch    = 100
+	rebuildBatch = 500
+)
+
+// liveProjection is a projection with its own runtime, built on the empty live store so that
+// every event of the relay's load reaches it live, through JetStream.
+type liveProjection struct {
+	proj eventIndex
+	rt   *projector.Runtime
+	// reader collects the runtime's metrics: its batch histogram tells how much of the time
+	// its transactions take.
+	reader *sdkmetric.ManualReader
+}
+
+func (b *bench) newLiveProjection(ctx context.Context, name string, noop bool) (*liveProjection, error) {
+	lp := &liveProjection{proj: eventIndex{name: name, contexts: []string{b.env.context}, noop: noop},
+		reader: sdkmetric.NewManualReader()}
+	var err error
+	lp.rt, err = projector.New(projector.Config{
+		Pool:          b.env.pool,
+		JetStream:     b.env.nats.JS,
+		Stores:        map[string]es.LogReader{b.env.context: b.env.stores[schemaLive]},
+		MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(lp.reader)),
+		BatchSize:     liveBatch,
+	}, lp.proj)
+	if err != nil {
+		return nil, err
+	}
+	if err := lp.rt.Rebuild(ctx, name); err != nil {
+		return nil, fmt.Errorf("build projection %s: %w", name, err)
+	}
+	return lp, nil
+}
+
+// liveBench is figure 6's live half: the projections were built on the empty live store;
+// the relay then filled the JetStream stream, which they and bare consumers drain.
+type liveBench struct {
+	b          *bench
+	proj, noop *liveProjection
+}
+
+func (b *bench) newLiveBench(ctx context.Context) (*liveBench, error) {
+	l := &liveBench{b: b}
+	var err error
+	if l.proj, err = b.newLiveProjection(ctx, "bench_live", false); err != nil {
+		return nil, err
+	}
+	if l.noop, err = b.newLiveProjection(ctx, "bench_live_noop", true); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// run measures the ceiling, then the projection, each draining the stream's first messages,
+// as many full batches as the n messages hold: a last, partial batch would make a fetch wait
+// FetchWait for messages that never come, a pause at the end of a burst, not a rate. Two
+// more drains locate the projection's cost: the runtime's fetch-and-ack pattern alone, and
+// the runtime with a projection that writes nothing.
+func (l *liveBench) run(ctx context.Context, n int64) error {
+	b := l.b
+	k := n - n%liveBatch
+	if k == 0 {
+		return fmt.Errorf("the relay load published %d events, fewer than a batch of %d", n, liveBatch)
+	}
+	stream := natsbus.StreamName(b.env.context)
+	ceiling, took, err := consumeAll(ctx, b.env.nats.JS, stream, k)
+	if err != nil {
+		return err
+	}
+	b.note("projector.live.apply: bare durable consumer (Consume), explicit ack of each message: %d messages in %s = %.0f msg/s",
+		k, took.Round(time.Millisecond), ceiling)
+
+	fetchRate, took, err := fetchAll(ctx, b.env.nats.JS, stream, k, liveBatch)
+	if err != nil {
+		return err
+	}
+	b.note("projector.live.apply: diagnosis: a consumer fetching %d at a time and acking each, as the runtime does, applying nothing: %d messages in %s = %.0f msg/s",
+		liveBatch, k, took.Round(time.Millisecond), fetchRate)
+
+	ours, err := l.proj.drain(ctx, b, k)
+	if err != nil {
+		return err
+	}
+	if _, err := l.noop.drain(ctx, b, k); err != nil {
+		return err
+	}
+	b.report(benchline.Result{Name: "projector.live.apply", Ours: ours, Limit: ceiling, Unit: "events/s", Goal: 0.5})
+	return nil
+}
+
+// drain runs the projection live until it has applied n events, notes the rate and the
+// share of its batch transactions, and returns the rate.
+func (lp *liveProjection) drain(ctx context.Context, b *bench, n int64) (float64, error) {
+	waits := pgwait.Start(ctx, b.env.pool, "thing_events", waitSampleEvery)
+	rate, took, err := lp.applyAll(ctx, b, n)
+	seen := waits.Stop()
+	if err != nil {
+		return 0, err
+	}
+	what := "one INSERT per event"
+	if lp.proj.noop {
+		what = "diagnosis: Apply writes nothing"
+	}
+	var rm metricdata.ResourceMetrics
+	if err := lp.reader.Collect(ctx, &rm); err != nil {
+		return 0, fmt.Errorf("collect the projector's metrics: %w", err)
+	}
+	share := ""
+	if h, err := latency.Find(rm, "projector.batch.duration"); err == nil {
+		share = fmt.Sprintf("; its %d batch transactions took %.0f%% of that, %.2fms each", h.Count,
+			100*h.Sum/took.Seconds(), 1000*h.Sum/float64(h.Count))
+	}
+	b.note("projector.live.apply: projection %s (%s, batches of %d in one transaction): %d events in %s = %.0f events/s%s",
+		lp.proj.name, what, liveBatch, n, took.Round(time.Millisecond), rate, share)
+	if !lp.proj.noop {
+		b.note("projector.live.apply: diagnosis: the applying session's states: %s", seen)
+	}
+	return rate, nil
+}
+
+// consumeAll drains a stream of n messages with a durable pull consumer that acknowledges
+// each message: the ceiling of any JetStream consumer with explicit acks. It returns the rate.
+func consumeAll(ctx context.Context, js jetstream.JetStream, stream string, n int64) (float64, time.Duration, error) {
+	const name = "bench_ceiling"
+	cons, err := js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
+		Durable:       name,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       30 * time.Second,
+		MaxAckPending: 1000, // as the projector's consumers
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("create the ceiling consumer: %w", err)
+	}
+	defer func() { _ = js.DeleteConsumer(context.WithoutCancel(ctx), stream, name) }()
+	var (
+		got     atomic.Int64
+		ackErrs atomic.Int64
+		done    = make(chan struct{})
+		start   = time.Now()
+	)
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		if err := m.Ack(); err != nil {
+			ackErrs.Add(1)
+		}
+		if got.Add(1) == n {
+			close(done)
+		}
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("consume: %w", err)
+	}
+	defer cc.Stop()
+	t := time.NewTimer(consumeTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		return 0, 0, fmt.Errorf("the ceiling consumer got %d of %d messages in %s", got.Load(), n, consumeTimeout)
+	case <-ctx.Done():
+		return 0, 0, ctx.Err()
+	}
+	took := time.Since(start)
+	if e := ackErrs.Load(); e > 0 {
+		return 0, 0, fmt.Errorf("the ceiling consumer failed to ack %d messages", e)
+	}
+	return float64(n) / took.Seconds(), took, nil
+}
+
+// fetchAll drains a stream of n messages as the projector's consumers do: Fetch(batch), then
+// acknowledge each message of the batch, then fetch again; but it applies nothing.
+func fetchAll(ctx context.Context, js jetstream.JetStream, stream string, n int64, batch int) (float64, time.Duration, error) {
+	const name = "bench_fetch"
+	cons, err := js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
+		Durable:       name,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       30 * time.Second,
+		MaxAckPending: 1000,
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("create the fetch consumer: %w", err)
+	}
+	defer func() { _ = js.DeleteConsumer(context.WithoutCancel(ctx), stream, name) }()
+	var (
+		got      int64
+		start    = time.Now()
+		deadline = start.Add(consumeTimeout)
+	)
+	for got < n {
+		if time.Now().After(deadline) {
+			return 0, 0, fmt.Errorf("the fetch consumer got %d of %d messages in %s", got, n, consumeTimeout)
+		}
+		if err := ctx.Err(); err != nil {
+			return 0, 0, err
+		}
+		msgs, err := cons.Fetch(batch, jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			return 0, 0, fmt.Errorf("fetch: %w", err)
+		}
+		for m := range msgs.Messages() {
+			if err := m.Ack(); err != nil {
+				return 0, 0, fmt.Errorf("ack: %w", err)
+			}
+			got++
+		}
+	}
+	took := time.Since(start)
+	return float64(n) / took.Seconds(), took, nil
+}
+
+// applyAll runs the projection live until it has applied n events, and returns the rate.
+func (lp *liveProjection) applyAll(ctx context.Context, b *bench, n int64) (float64, time.Duration, error) {
+	prog, err := lp.rt.Progress(ctx, lp.proj.name)
+	if err != nil {
+		return 0, 0, err
+	}
+	// Every stream's versions are applied in order from 1, so their sum counts the events.
+	applied := `SELECT coalesce(sum(version), 0)::bigint FROM ` +
+		pgx.Identifier{fmt.Sprintf("%s_g%d", lp.proj.name, prog.ActiveGeneration), "projector_streams"}.Sanitize()
+
+	rctx, stop := context.WithCancel(ctx)
+	stopped := make(chan error, 1)
+	start := time.Now()
+	go func() { stopped <- lp.rt.Run(rctx) }()
+	defer func() {
+		stop()
+		<-stopped
+	}()
+	deadline := start.Add(applyTimeout)
+	for {
+		var got int64
+		if err := b.env.pool.QueryRow(ctx, applied).Scan(&got); err != nil {
+			return 0, 0, fmt.Errorf("count applied events: %w", err)
+		}
+		if got >= n {
+			took := time.Since(start)
+			return float64(n) / took.Seconds(), took, nil
+		}
+		select {
+		case err := <-stopped:
+			stopped <- err
+			return 0, 0, fmt.Errorf("the projector stopped after %d of %d events: %w", got, n, err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return 0, 0, fmt.Errorf("projection %s applied %d of %d events in %s", lp.proj.name, got, n, applyTimeout)
+		}
+		if err := sleep(ctx, 20*time.Millisecond); err != nil {
+			return 0, 0, err
+		}
+	}
+}
+
+// rebuild is figure 6's rebuild half: rebuilding the simple projection from the imported log
+// vs the raw keyset scan of that log. A rebuild of the no-op twin locates the cost.
+func (b *bench) rebuild(ctx context.Context) error {
+	if !b.imported || b.rawScanRate == 0 {
+		return errors.New("needs the import and the raw scan: run them first (-only import,read,rebuild)")
+	}
+	ours, err := b.rebuildOnce(ctx, eventIndex{name: "bench_rebuild", contexts: []string{schemaSeed}})
+	if err != nil {
+		return err
+	}
+	if _, err := b.rebuildOnce(ctx, eventIndex{name: "bench_rebuild_noop", contexts: []string{schemaSeed}, noop: true}); err != nil {
+		return err
+	}
+	b.report(benchline.Result{Name: "projector.rebuild", Ours: ours, Limit: b.rawScanRate, Unit: "events/s", Goal: 0.3})
+	return nil
+}
+
+// rebuildOnce rebuilds proj from the seed store, within RebuildTimeout, and returns its rate.
+func (b *bench) rebuildOnce(ctx context.Context, proj eventIndex) (float64, error) {
+	rt, err := projector.New(projector.Config{
+		Pool:             b.env.pool,
+		Stores:           map[string]es.LogReader{schemaSeed: b.env.stores[schemaSeed]},
+		RebuildBatchSize: rebuildBatch,
+	}, proj)
+	if err != nil {
+		return 0, err
+	}
+	if err := b.env.checkpoint(ctx); err != nil {
+		return 0, err
+	}
+	rctx, cancel := context.WithTimeout(ctx, b.cfg.RebuildTimeout)
+	defer cancel()
+	waits := pgwait.Start(ctx, b.env.pool, "thing_events", waitSampleEvery)
+	start := time.Now()
+	rerr := rt.Rebuild(rctx, proj.name)
+	took := time.Since(start)
+	seen := waits.Stop()
+	prog, err := rt.Progress(ctx, proj.name)
+	if err != nil {
+		return 0, errors.Join(rerr, err)
+	}
+	partial := ""
+	switch {
+	case rerr != nil && rctx.Err() != nil && ctx.Err() == nil:
+		partial = fmt.Sprintf(" (cut short by -rebuild-timeout %s: the rate so far)", b.cfg.RebuildTimeout)
+	case rerr != nil:
+		return 0, rerr
+	}
+	what := "one INSERT per event"
+	if proj.noop {
+		what = "diagnosis: Apply writes nothing"
+	}
+	rate := float64(prog.Applied) / took.Seconds()
+	b.note("projector.rebuild: %s (%s, batches of %d) from %d events: %d applied in %s = %.0f events/s%s",
+		proj.name, what, rebuildBatch, b.cfg.BulkEvents, prog.Applied, took.Round(time.Millisecond), rate, partial)
+	if !proj.noop {
+		b.note("projector.rebuild: diagnosis: the rebuilding session's states: %s", seen)
+	}
+	return rate, nil
+}
