@@ -48,6 +48,25 @@ type fleet struct {
 	natsURL string // the fleet's (embedded) JetStream
 	mailDir string
 	logs    *pidLog
+	cmd     *exec.Cmd
+	exited  chan error
+	stopped bool
+}
+
+// stop sends the launcher SIGTERM, as Ctrl-C would, and returns how it exited.
+func (f *fleet) stop() error {
+	if f.stopped {
+		return nil
+	}
+	f.stopped = true
+	_ = f.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-f.exited:
+		return err
+	case <-time.After(60 * time.Second):
+		_ = f.cmd.Process.Kill()
+		return fmt.Errorf("launcher still running 60s after SIGTERM")
+	}
 }
 
 // startFleet starts the fleet as `make run` does, with extra environment, and stops it when
@@ -76,26 +95,22 @@ func startFleet(t *testing.T, env ...string) *fleet {
 		// Fleets share the machine's Redis; their keys must not meet.
 		fmt.Sprintf("STOREFRONT_REDIS_PREFIX=e2e%d:", port))
 	cmd.Env = append(cmd.Env, env...)
-	f := &fleet{base: "http://" + addr, mailDir: filepath.Join(data, "mail"), logs: &pidLog{}}
+	f := &fleet{base: "http://" + addr, mailDir: filepath.Join(data, "mail"), logs: &pidLog{}, cmd: cmd, exited: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = f.logs, f.logs
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	go func() { f.exited <- cmd.Wait() }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(60 * time.Second):
-			_ = cmd.Process.Kill()
+		if err := f.stop(); err != nil {
+			t.Errorf("stopping the fleet: %v", err)
 		}
 		if t.Failed() {
 			t.Logf("fleet logs:\n%s", f.logs)
 		}
 	})
-	if err := waitReady(f.base+"/readyz", 90*time.Second, exited); err != nil {
+	if err := waitReady(f.base+"/readyz", 90*time.Second, f.exited); err != nil {
 		t.Fatalf("fleet not ready: %v\nlogs:\n%s", err, f.logs)
 	}
 	for f.natsURL == "" {

@@ -8,9 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,96 +15,33 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/storefront/storefront/platform/devenv"
-	"github.com/storefront/storefront/platform/testkit/pgtest"
 )
 
-// repoRoot is where the Makefile is, two levels above this package's directory.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Dir(wd)
-}
-
-// TestSmoke_MakeRunServesAndStopsCleanly builds the fleet with the Makefile's build target and
-// starts it with the launcher, as `make run` does, then checks the edge and stops it with
-// SIGTERM: every process it started must be gone.
+// TestSmoke_MakeRunServesAndStopsCleanly starts the fleet as `make run` does (the Makefile's
+// build, then the launcher), checks the edge and the services' metrics, and stops it with
+// SIGTERM: the launcher must exit 0 and every process it started must be gone.
 func TestSmoke_MakeRunServesAndStopsCleanly(t *testing.T) {
-	root := repoRoot(t)
-	stripeMock := filepath.Join(root, ".bin", "stripe-mock")
-	if _, err := os.Stat(stripeMock); err != nil {
-		t.Fatalf("stripe-mock is not built (run `make tools`; `make test` does): %v", err)
-	}
-	bin := t.TempDir()
-	build := exec.Command("make", "--no-print-directory", "-C", root, "build", "BIN="+bin)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("make build: %v\n%s", err, out)
-	}
-	if err := os.Symlink(stripeMock, filepath.Join(bin, "stripe-mock")); err != nil {
-		t.Fatal(err)
-	}
-
-	// The fleet gets a database of its own, so the test never touches `make run`'s data.
-	db := pgtest.New(t)
-	port, err := devenv.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	data := filepath.Join(os.TempDir(), fmt.Sprintf("sf-smoke-%d", port))
-	t.Cleanup(func() { os.RemoveAll(data) })
-
-	cmd := exec.Command(filepath.Join(bin, "storefront"), "run", "-bin", bin, "-data", data)
-	cmd.Env = append(os.Environ(), "STOREFRONT_HTTP_ADDR="+addr, "STOREFRONT_DATABASE_URL="+db.URL)
-	logs := &pidLog{}
-	cmd.Stdout = logs
-	cmd.Stderr = logs
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-		}
-	})
+	f := startFleet(t)
+	t.Logf("make run → /readyz 200 and the banner in %s (binaries prebuilt)", time.Since(start).Round(time.Millisecond))
 
-	base := "http://" + addr
-	if err := waitReady(base+"/readyz", 90*time.Second, exited); err != nil {
-		t.Fatalf("fleet not ready: %v\nlogs:\n%s", err, logs)
-	}
-	for !strings.Contains(logs.String(), "Storefront is running") {
-		if time.Since(start) > 100*time.Second {
-			t.Fatalf("the launcher did not print its banner:\n%s", logs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Logf("make run → /readyz 200 in %s (binaries prebuilt)", time.Since(start).Round(time.Millisecond))
-
-	status, body := get(t, base+"/healthz")
-	if status != 200 {
+	if status, body := get(t, f.base+"/healthz"); status != 200 {
 		t.Errorf("/healthz = %d %s", status, body)
 	}
-	status, body = get(t, base+"/api/v1/openapi.json")
+	status, body := get(t, f.base+"/api/v1/openapi.json")
 	var doc struct {
 		Swagger string         `json:"swagger"`
 		Paths   map[string]any `json:"paths"`
 	}
-	if status != 200 || json.Unmarshal(body, &doc) != nil || doc.Swagger != "2.0" {
+	if status != 200 || json.Unmarshal(body, &doc) != nil || doc.Swagger != "2.0" || len(doc.Paths) == 0 {
 		t.Errorf("/api/v1/openapi.json = %d %.200s", status, body)
 	}
 
 	// Every service serves its metrics; identity's show the admin bootstrap's appends and
 	// its relay at work.
-	m := serviceMetrics.FindStringSubmatch(logs.String())
+	m := serviceMetrics.FindStringSubmatch(f.logs.String())
 	if m == nil {
-		t.Fatalf("the banner names no identity metrics endpoint:\n%s", logs)
+		t.Fatalf("the banner names no identity metrics endpoint:\n%s", f.logs)
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -122,20 +56,12 @@ func TestSmoke_MakeRunServesAndStopsCleanly(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
+	if err := f.stop(); err != nil {
+		t.Fatalf("launcher exit after SIGTERM: %v\nlogs:\n%s", err, f.logs)
 	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("launcher exit after SIGTERM: %v\nlogs:\n%s", err, logs)
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatalf("launcher still running 60s after SIGTERM\nlogs:\n%s", logs)
-	}
-	pids := logs.pids()
+	pids := f.logs.pids()
 	if len(pids) == 0 {
-		t.Fatalf("the launcher logged no child pids:\n%s", logs)
+		t.Fatalf("the launcher logged no child pids:\n%s", f.logs)
 	}
 	for name, pid := range pids {
 		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {

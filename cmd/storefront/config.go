@@ -48,6 +48,7 @@ func loadConfig(env *config.Env, dataDir string) (Config, error) {
 		RateAPI:     env.Rate("STOREFRONT_RATE_LIMIT_API", config.Rate{Limit: 100, Period: time.Minute}),
 		RateAdmin:   env.Rate("STOREFRONT_RATE_LIMIT_ADMIN", config.Rate{Limit: 200, Period: time.Minute}),
 	}
+	env.LogLevel("STOREFRONT_LOG_LEVEL", 0) // validated here too, so start-up fails before anything runs
 	cfg.PublicURL = env.URL("STOREFRONT_PUBLIC_URL", "http://"+cfg.HTTPAddr, "http", "https")
 	if (cfg.StripeKey == "") != (cfg.StripeBase == "") {
 		env.Fail("STRIPE_SECRET_KEY", "set it together with STOREFRONT_STRIPE_API_BASE, or neither (then stripe-mock runs)")

@@ -9,6 +9,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -197,4 +198,18 @@ func redact(raw string) string {
 		return raw
 	}
 	return u.Redacted()
+}
+
+// LogLevel returns the variable as a slog level (debug, info, warn, error), or def.
+func (e *Env) LogLevel(name string, def slog.Level) slog.Level {
+	v, ok := e.Lookup(name)
+	if !ok {
+		return def
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		e.Fail(name, "%q is not a log level (debug, info, warn, error)", v)
+		return def
+	}
+	return l
 }

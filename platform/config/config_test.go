@@ -55,6 +55,7 @@ func TestEnv_BadValuesAreAllReportedByName(t *testing.T) {
 		"A_URL":  "mysql://u:secret@h/db",
 		"A_RATE": "5 per minute",
 		"A_BOOL": "maybe",
+		"A_LOG":  "verbose",
 		"A_OK":   "7",
 	})
 	if got := env.Int("A_OK", 1, 0, 10); got != 7 {
@@ -68,11 +69,12 @@ func TestEnv_BadValuesAreAllReportedByName(t *testing.T) {
 	env.URL("A_URL", "", "postgres", "postgresql")
 	env.Rate("A_RATE", Rate{1, time.Minute})
 	env.Bool("A_BOOL", false)
+	env.LogLevel("A_LOG", 0)
 	err := env.Err()
 	if err == nil {
 		t.Fatal("Err() = nil, want every bad variable reported")
 	}
-	for _, name := range []string{"A_INT", "A_DUR", "A_ADDR", "A_URL", "A_RATE", "A_BOOL"} {
+	for _, name := range []string{"A_INT", "A_DUR", "A_ADDR", "A_URL", "A_RATE", "A_BOOL", "A_LOG"} {
 		if !strings.Contains(err.Error(), name+":") {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

@@ -57,9 +57,7 @@ func loadConfig(env *config.Env) (Config, error) {
 		},
 		Backends: map[string]string{},
 	}
-	if err := cfg.LogLevel.UnmarshalText([]byte(env.String("STOREFRONT_LOG_LEVEL", "info"))); err != nil {
-		env.Fail("STOREFRONT_LOG_LEVEL", "%v", err)
-	}
+	cfg.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
 	for _, b := range backends.All() {
 		cfg.Backends[b.Name] = env.HostPort(b.AddrEnv, "")
 		if cfg.Backends[b.Name] == "" {

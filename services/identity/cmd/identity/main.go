@@ -73,9 +73,7 @@ func loadConfig(env *config.Env) (Config, error) {
 		BcryptCost:  env.Int("STOREFRONT_BCRYPT_COST", 12, 4, 16),
 		KeyRotation: env.Duration("STOREFRONT_KEY_ROTATION", 30*24*time.Hour),
 	}
-	if err := cfg.LogLevel.UnmarshalText([]byte(env.String("STOREFRONT_LOG_LEVEL", "info"))); err != nil {
-		env.Fail("STOREFRONT_LOG_LEVEL", "%v", err)
-	}
+	cfg.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
 	if cfg.DatabaseURL == "" {
 		env.Fail("STOREFRONT_DATABASE_URL", "is required")
 	}
