@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,7 +45,9 @@ func New(tb testing.TB, sets ...pgmigrate.Set) *DB {
 	if err != nil {
 		tb.Fatalf("pgtest: template database: %v", err)
 	}
-	name := "sf_test_" + randomHex(8)
+	sweepOnce.Do(func() { sweep(ctx, tb, adminURL) })
+	// The creation time in the name lets a later run drop what a killed run left behind.
+	name := fmt.Sprintf("sf_test_%d_%s", time.Now().Unix(), randomHex(6))
 	if err := createFromTemplate(ctx, adminURL, name, tpl); err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}
@@ -64,6 +68,41 @@ func New(tb testing.TB, sets ...pgmigrate.Set) *DB {
 		}
 	})
 	return &DB{Name: name, URL: url, Pool: pool}
+}
+
+// staleAfter is when a test database is surely abandoned: no test runs that long.
+const staleAfter = 6 * time.Hour
+
+// sweepOnce runs sweep once per test process.
+var sweepOnce sync.Once
+
+// sweep drops the test databases that test processes killed before their clean-up left
+// behind (and those named before names carried their creation time).
+func sweep(ctx context.Context, tb testing.TB, adminURL string) {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return
+	}
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'sf\_test\_%'`)
+	if err != nil {
+		return
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return
+	}
+	for _, name := range names {
+		parts := strings.Split(name, "_")
+		if len(parts) == 4 {
+			if sec, err := strconv.ParseInt(parts[2], 10, 64); err == nil && time.Since(time.Unix(sec, 0)) < staleAfter {
+				continue
+			}
+		}
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			tb.Logf("pgtest: could not drop stale database %s: %v", name, err)
+		}
+	}
 }
 
 // template returns the name of a database holding exactly these migrations, building it once
