@@ -127,3 +127,14 @@ func lockID(set Set) int64 {
 	}
 	return int64(crc64.Checksum([]byte(key), crc64.MakeTable(crc64.ECMA)))
 }
+
+// Embedded returns the set of an owner whose migration files are embedded under dir, the way
+// every package keeps them (//go:embed migrations/*.sql). A wrong dir is a programming error
+// found at start, so it panics.
+func Embedded(name, schema string, files fs.FS, dir string) Set {
+	sub, err := fs.Sub(files, dir)
+	if err != nil {
+		panic(fmt.Sprintf("pgmigrate: migrations of %s under %q: %v", name, dir, err))
+	}
+	return Set{Name: name, Schema: schema, FS: sub}
+}

@@ -2,7 +2,6 @@ package projector
 
 import (
 	"embed"
-	"io/fs"
 
 	"github.com/storefront/storefront/platform/pgmigrate"
 )
@@ -17,9 +16,5 @@ const Schema = "projector"
 // Migrations returns the projector's migrations, which create Schema. Apply them with
 // pgmigrate before calling New.
 func Migrations() pgmigrate.Set {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // the path is a constant of this package
-	}
-	return pgmigrate.Set{Name: "projector", Schema: Schema, FS: sub}
+	return pgmigrate.Embedded("projector", Schema, migrations, "migrations")
 }

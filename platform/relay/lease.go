@@ -5,7 +5,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"sync"
 	"time"
 
@@ -22,11 +21,7 @@ var migrations embed.FS
 // Migrations returns the relay's migrations (the relay_checkpoints table), to apply with
 // pgmigrate in the schema of the event store the relay tails.
 func Migrations(schema string) pgmigrate.Set {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // the path is a constant of this package
-	}
-	return pgmigrate.Set{Name: "relay", Schema: schema, FS: sub}
+	return pgmigrate.Embedded("relay", schema, migrations, "migrations")
 }
 
 // errLeaseLost means the connection holding the leader lease broke: the session, and with it

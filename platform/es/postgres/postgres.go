@@ -16,7 +16,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"regexp"
 	"slices"
 	"strconv"
@@ -36,11 +35,7 @@ var migrations embed.FS
 
 // Migrations returns the event store's migrations, to apply in schema (created if missing).
 func Migrations(schema string) pgmigrate.Set {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // the path is a constant of this package
-	}
-	return pgmigrate.Set{Name: "es", Schema: schema, FS: sub}
+	return pgmigrate.Embedded("es", schema, migrations, "migrations")
 }
 
 // NotifyChannel is the LISTEN channel on which every committed append in schema notifies

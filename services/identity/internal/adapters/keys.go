@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"sync"
 	"time"
 
@@ -25,8 +24,7 @@ var migrationFiles embed.FS
 
 // Migrations returns identity's own tables (beside its event store) in schema.
 func Migrations(schema string) pgmigrate.Set {
-	sub, _ := fs.Sub(migrationFiles, "migrations")
-	return pgmigrate.Set{Name: "identity", Schema: schema, FS: sub}
+	return pgmigrate.Embedded("identity", schema, migrationFiles, "migrations")
 }
 
 // Keys signs access tokens with the newest Ed25519 key in the signing_keys table and rotates
