@@ -18,6 +18,7 @@ type process struct {
 func fleet() []process {
 	return []process{
 		{name: "identity", binary: "identity", grpcAddrEnv: "STOREFRONT_IDENTITY_ADDR"},
+		{name: "catalog", binary: "catalog", grpcAddrEnv: "STOREFRONT_CATALOG_ADDR"},
 		{name: "gateway", binary: "gateway", http: true},
 	}
 }

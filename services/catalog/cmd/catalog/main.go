@@ -1,0 +1,202 @@
+// Command catalog serves the catalog context over gRPC: products, categories, stock and the
+// reservations of checkout.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/storefront/storefront/platform/aggregate"
+	"github.com/storefront/storefront/platform/config"
+	"github.com/storefront/storefront/platform/es/esotel"
+	"github.com/storefront/storefront/platform/es/postgres"
+	"github.com/storefront/storefront/platform/events"
+	"github.com/storefront/storefront/platform/grpcx"
+	"github.com/storefront/storefront/platform/pgmigrate"
+	"github.com/storefront/storefront/platform/relay"
+	"github.com/storefront/storefront/platform/telemetry"
+	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
+	"github.com/storefront/storefront/services/catalog/internal/adapters"
+	"github.com/storefront/storefront/services/catalog/internal/app"
+	"github.com/storefront/storefront/services/catalog/internal/domain"
+	"github.com/storefront/storefront/services/catalog/internal/ports"
+)
+
+// schema is the catalog's PostgreSQL schema: its event store, claims and relay checkpoint.
+const schema = "catalog"
+
+// storeCurrency is the store's one currency (API.md: "One currency per store (USD default)").
+const storeCurrency = "USD"
+
+// productRetries is how often a command on a product starts over after another writer got
+// there first. Checkout reservations of a popular product contend on its stream; each
+// retry reloads it, so a generous bound keeps them from surfacing as Aborted.
+const productRetries = 30
+
+// Config is the catalog's configuration, read once from the environment.
+type Config struct {
+	GRPCAddr    string
+	MetricsAddr string
+	DatabaseURL string
+	NATSURL     string
+	Replicas    int
+	LogLevel    slog.Level
+}
+
+func loadConfig(env *config.Env) (Config, error) {
+	cfg := Config{
+		GRPCAddr:    env.HostPort("STOREFRONT_CATALOG_ADDR", "127.0.0.1:9102"),
+		MetricsAddr: env.HostPort("STOREFRONT_METRICS_ADDR", ""),
+		DatabaseURL: env.URL("STOREFRONT_DATABASE_URL", "", "postgres", "postgresql"),
+		NATSURL:     env.URL("STOREFRONT_NATS_URL", "", "nats", "tls"),
+		Replicas:    env.Int("STOREFRONT_STREAM_REPLICAS", 1, 1, 5),
+	}
+	cfg.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
+	if cfg.DatabaseURL == "" {
+		env.Fail("STOREFRONT_DATABASE_URL", "is required")
+	}
+	if cfg.NATSURL == "" {
+		env.Fail("STOREFRONT_NATS_URL", "is required")
+	}
+	return cfg, env.Err()
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch {
+	case len(os.Args) == 2 && os.Args[1] == "migrate":
+		// `catalog migrate` applies the schema and exits: the migration Job of deploy/k8s.
+		// Serving also migrates (idempotently, under an advisory lock), so it is optional.
+		err = migrate(ctx)
+	case len(os.Args) > 1:
+		err = fmt.Errorf("usage: catalog [migrate]")
+	default:
+		err = run(ctx)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "catalog:", err)
+		os.Exit(1)
+	}
+}
+
+// privateEvents matter only inside the catalog: an order's reservation record. Other
+// contexts learn about stock from the product events (StockReserved, ...).
+func privateEvents() []string {
+	return []string{
+		"storefront.catalog.v1.OrderReservationRequested", "storefront.catalog.v1.OrderReservationConfirmed",
+		"storefront.catalog.v1.OrderReservationRejected", "storefront.catalog.v1.OrderReservationReleased",
+		"storefront.catalog.v1.OrderReservationCommitted",
+	}
+}
+
+// Registry lists the catalog's events.
+func Registry() *events.Registry {
+	return events.NewRegistry().Register(
+		&catalogv1.ProductCreated{}, &catalogv1.ProductDetailsUpdated{}, &catalogv1.ProductPriceChanged{},
+		&catalogv1.StockAdjusted{}, &catalogv1.ProductDeleted{}, &catalogv1.ProductRestored{},
+		&catalogv1.StockReserved{}, &catalogv1.StockReservationReleased{}, &catalogv1.StockReservationCommitted{},
+		&catalogv1.CategoryCreated{},
+		&catalogv1.OrderReservationRequested{}, &catalogv1.OrderReservationConfirmed{}, &catalogv1.OrderReservationRejected{},
+		&catalogv1.OrderReservationReleased{}, &catalogv1.OrderReservationCommitted{},
+	)
+}
+
+func migrate(ctx context.Context) error {
+	env := config.FromOS()
+	url := env.URL("STOREFRONT_DATABASE_URL", "", "postgres", "postgresql")
+	if url == "" {
+		env.Fail("STOREFRONT_DATABASE_URL", "is required")
+	}
+	if err := env.Err(); err != nil {
+		return err
+	}
+	log := telemetry.NewLogger(os.Stderr, "catalog", slog.LevelInfo)
+	return pgmigrate.Apply(ctx, log, url, migrations()...)
+}
+
+// migrations are the catalog's schema: its event store and the relay's checkpoint. The read
+// model's tables belong to projections/catalog.
+func migrations() []pgmigrate.Set {
+	return []pgmigrate.Set{postgres.Migrations(schema), relay.Migrations(schema)}
+}
+
+func run(ctx context.Context) error {
+	cfg, err := loadConfig(config.FromOS())
+	if err != nil {
+		return err
+	}
+	log := telemetry.NewLogger(os.Stderr, "catalog", cfg.LogLevel)
+	tel, err := telemetry.Setup(ctx, "catalog")
+	if err != nil {
+		return err
+	}
+	defer tel.Shutdown(context.Background())
+
+	if err := pgmigrate.Apply(ctx, log, cfg.DatabaseURL, migrations()...); err != nil {
+		return err
+	}
+	pool, err := postgres.NewPool(ctx, postgres.PoolConfig{URL: cfg.DatabaseURL})
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	pgStore, err := postgres.New(pool, schema)
+	if err != nil {
+		return err
+	}
+	store, err := esotel.Instrument(pgStore, schema, tel.Meter, tel.Tracer)
+	if err != nil {
+		return err
+	}
+	registry := Registry()
+
+	storeOpts := []aggregate.Option{aggregate.WithPropagator(tel.Propagator), aggregate.WithLogger(log)}
+	application := app.New(app.Deps{
+		Products:     aggregate.NewStore(store, registry, domain.NewProduct, append(storeOpts, aggregate.WithRetries(productRetries))...),
+		Categories:   aggregate.NewStore(store, registry, domain.NewCategory, storeOpts...),
+		Reservations: aggregate.NewStore(store, registry, domain.NewReservation, storeOpts...),
+		Owners:       adapters.ClaimOwners{Claims: store},
+		// Queries read the catalog read model, which projections/catalog builds; until its
+		// reader is wired here they answer 503 (commands do not need it).
+		Reader:   adapters.ReadModelPending{},
+		Clock:    time.Now,
+		Currency: storeCurrency,
+		Log:      log,
+	})
+
+	nc, err := nats.Connect(cfg.NATSURL, nats.Name("catalog"), nats.MaxReconnects(-1))
+	if err != nil {
+		return fmt.Errorf("connect to NATS: %w", err)
+	}
+	defer nc.Drain()
+	publisher, err := relay.New(relay.Config{Context: "catalog", Schema: schema, StreamReplicas: cfg.Replicas, PrivateTypes: privateEvents()},
+		relay.Deps{Log: log, Store: store, DB: pool, NATS: nc, Meter: tel.Meter, Tracer: tel.Tracer, Propagator: tel.Propagator})
+	if err != nil {
+		return err
+	}
+
+	srv := grpcx.NewServer(log, tel, nil)
+	catalogv1.RegisterCatalogServiceServer(srv, ports.GRPC{App: application})
+
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return srv.Serve(ctx, cfg.GRPCAddr) })
+	g.Go(func() error { return publisher.Run(ctx) })
+	if cfg.MetricsAddr != "" {
+		g.Go(func() error { return tel.ServeMetrics(ctx, cfg.MetricsAddr) })
+	}
+	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
