@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/nats-io/nats.go"
 
 	"github.com/storefront/storefront/platform/bus/natsbus"
@@ -84,16 +85,36 @@ type parkedRecord struct {
 	again  bool // parked already, by an earlier delivery
 }
 
-// streamState is a generation's record of one stream, locked for the transaction.
+// streamState is a generation's record of one stream, locked for the transaction (or, for
+// an optimistic batch, as read at its start).
 type streamState struct {
 	version   int64
 	blockedBy int64 // id of the parked event blocking the stream; 0 if none
 	dirty     bool
+	// read is the record as read by an optimistic batch; exists is false if there was none.
+	read   streamRecord
+	exists bool
 }
+
+// streamRecord is the stored part of a streamState.
+type streamRecord struct{ version, blockedBy int64 }
 
 // errCareful asks the caller to roll back and redo the batch carefully: a handler failed
 // in fast mode, where there are no savepoints to isolate it.
 var errCareful = errors.New("projector: handler failed, batch to be redone event by event")
+
+// transient reports whether err is a failure of the transaction rather than of a handler:
+// a deadlock (SQLSTATE 40P01) or a serialization failure (40001). An optimistic batch
+// takes its locks in the handlers' order, not in stream order, so it can deadlock with
+// another consumer's batch; neither event is at fault.
+func transient(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
+// errConflict asks the caller to roll back and redo the batch carefully: another
+// transaction changed a stream record that an optimistic batch read.
+var errConflict = errors.New("projector: a stream record changed under an optimistic batch")
 
 // applier applies a batch of items to one generation of one projection, inside one
 // transaction. In fast mode a handler error aborts the batch with errCareful; in careful
@@ -108,6 +129,14 @@ type applier struct {
 	// keepAlive is called before sleeping between attempts (live: extends AckWait).
 	keepAlive func()
 	streams   map[string]*streamState
+	// blocked are the streams known to be blocked in a generation being rebuilt (stream →
+	// parked event id). A rebuild is the only writer of its generation and reads each event
+	// once, in order, so it need not read the stream records back: it trusts this map and
+	// the store's order, and upserts the records it changes.
+	blocked map[string]int64
+	// fast holds, in fast mode, the events decided for application, applied together at the
+	// end of the batch by a BatchProjection.
+	fast []*item
 }
 
 // sortItems orders a batch by stream and version, which is all the order that matters;
@@ -132,20 +161,83 @@ func boolInt(b bool) int {
 }
 
 // run applies items in tx: it locks the records of their streams, decides each item, and
-// saves the records.
-func (a *applier) run(ctx context.Context, tx pgx.Tx, items []*item) error {
+// saves the records. The statements queued in tail (nil for none) are sent with the last
+// one, in the same round trip.
+func (a *applier) run(ctx context.Context, tx pgx.Tx, items []*item, tail *pgx.Batch) error {
 	if err := a.lockStreams(ctx, tx, items); err != nil {
 		return err
 	}
+	a.fast = a.fast[:0]
 	for _, it := range items {
 		if err := a.one(ctx, tx, it); err != nil {
 			return err
 		}
 	}
-	return a.saveStreams(ctx, tx)
+	if err := a.applyFast(ctx, tx); err != nil {
+		return err
+	}
+	if a.optimistic() {
+		return a.saveStreamsChecked(ctx, tx)
+	}
+	if tail == nil {
+		tail = &pgx.Batch{}
+	}
+	a.saveStreams(tail)
+	if tail.Len() == 0 {
+		return nil
+	}
+	if err := tx.SendBatch(ctx, tail).Close(); err != nil {
+		return fmt.Errorf("save stream versions: %w", err)
+	}
+	return nil
 }
 
+// applyFast hands the events decided in fast mode to the projection's ApplyBatch.
+func (a *applier) applyFast(ctx context.Context, tx pgx.Tx) (err error) {
+	if len(a.fast) == 0 {
+		return nil
+	}
+	bp := a.p.(BatchProjection) // fast is only filled for a BatchProjection
+	evs := make([]es.RecordedEvent, len(a.fast))
+	for i, it := range a.fast {
+		evs[i] = it.ev
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = errCareful
+		}
+	}()
+	if err := bp.ApplyBatch(ctx, tx, a.schema, evs); err != nil {
+		return errCareful
+	}
+	return nil
+}
+
+// optimistic is true for a live batch in fast mode: it reads the stream records without
+// locking them and saves them only if no other transaction changed them meanwhile (one
+// write per stream instead of two); a conflict (errConflict) sends the batch to careful
+// mode, which locks them.
+func (a *applier) optimistic() bool { return a.mode == modeLive && !a.careful }
+
 func (a *applier) lockStreams(ctx context.Context, tx pgx.Tx, items []*item) error {
+	if a.optimistic() {
+		if err := a.readStreams(ctx, tx, items); err != nil {
+			return err
+		}
+		if a.r.afterRead != nil {
+			a.r.afterRead()
+		}
+		return nil
+	}
+	if a.mode == modeRebuild {
+		// Items are sorted: a stream's first item follows its last applied version.
+		for _, it := range items {
+			if id := it.streamID(); id != "" && a.streams[id] == nil {
+				a.streams[id] = &streamState{version: it.ev.Version - 1, blockedBy: a.blocked[id]}
+			}
+		}
+		return nil
+	}
 	var ids []string
 	for _, it := range items {
 		if id := it.streamID(); id != "" && a.streams[id] == nil {
@@ -179,7 +271,91 @@ func (a *applier) lockStreams(ctx context.Context, tx pgx.Tx, items []*item) err
 	return nil
 }
 
-func (a *applier) saveStreams(ctx context.Context, tx pgx.Tx) error {
+// readStreams reads the records of the items' streams, for an optimistic batch.
+func (a *applier) readStreams(ctx context.Context, tx pgx.Tx, items []*item) error {
+	var ids []string
+	for _, it := range items {
+		if id := it.streamID(); id != "" && a.streams[id] == nil {
+			ids = append(ids, id)
+			a.streams[id] = &streamState{}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT stream_id, version, coalesce(blocked_by, 0) FROM `+ident(a.schema, streamsTable)+`
+		WHERE stream_id = ANY($1::text[])`, ids)
+	if err != nil {
+		return fmt.Errorf("read streams: %w", err)
+	}
+	var (
+		id         string
+		version, b int64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&id, &version, &b}, func() error {
+		st := a.streams[id]
+		st.version, st.blockedBy, st.read, st.exists = version, b, streamRecord{version, b}, true
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read streams: %w", err)
+	}
+	return nil
+}
+
+// saveStreamsChecked saves the changed records of an optimistic batch if each is still as
+// the batch read it (a record that did not exist must still not exist); otherwise it
+// returns errCareful. Under READ COMMITTED an UPDATE re-checks its condition on the newest
+// committed row, and an INSERT waits for a concurrent insert of the same key, so a
+// concurrent batch over the same stream cannot slip through.
+func (a *applier) saveStreamsChecked(ctx context.Context, tx pgx.Tx) error {
+	var (
+		ids                                  []string
+		versions, blocks, oldVersions, oldBs []int64
+		news                                 []bool
+	)
+	for id, st := range a.streams {
+		if st.dirty {
+			ids, versions, blocks = append(ids, id), append(versions, st.version), append(blocks, st.blockedBy)
+			oldVersions, oldBs, news = append(oldVersions, st.read.version), append(oldBs, st.read.blockedBy), append(news, !st.exists)
+			st.dirty = false
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	table := ident(a.schema, streamsTable)
+	var saved int
+	err := tx.QueryRow(ctx, `WITH u AS (
+			SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bool[])
+				AS u (stream_id, version, blocked_by, old_version, old_blocked_by, is_new)),
+		updated AS (
+			UPDATE `+table+` AS s SET version = u.version, blocked_by = nullif(u.blocked_by, 0)
+			FROM u
+			WHERE NOT u.is_new AND s.stream_id = u.stream_id
+				AND s.version = u.old_version AND coalesce(s.blocked_by, 0) = u.old_blocked_by
+			RETURNING 1),
+		inserted AS (
+			INSERT INTO `+table+` (stream_id, version, blocked_by)
+			SELECT stream_id, version, nullif(blocked_by, 0) FROM u WHERE u.is_new ORDER BY stream_id
+			ON CONFLICT (stream_id) DO NOTHING
+			RETURNING 1)
+		SELECT (SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted)`,
+		ids, versions, blocks, oldVersions, oldBs, news).Scan(&saved)
+	if transient(err) {
+		return errConflict
+	}
+	if err != nil {
+		return fmt.Errorf("save stream versions: %w", err)
+	}
+	if saved != len(ids) {
+		return errConflict
+	}
+	return nil
+}
+
+// saveStreams queues the update of the stream records changed since the last save.
+func (a *applier) saveStreams(b *pgx.Batch) {
 	var (
 		ids              []string
 		versions, blocks []int64
@@ -190,17 +366,29 @@ func (a *applier) saveStreams(ctx context.Context, tx pgx.Tx) error {
 			st.dirty = false
 		}
 	}
-	if len(ids) == 0 {
-		return nil
+	switch {
+	case len(ids) == 0:
+	case a.mode == modeRebuild:
+		b.Queue(`INSERT INTO `+ident(a.schema, streamsTable)+` AS s (stream_id, version, blocked_by)
+			SELECT u.stream_id, u.version, nullif(u.blocked_by, 0)
+			FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u (stream_id, version, blocked_by)
+			ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, blocked_by = EXCLUDED.blocked_by`,
+			ids, versions, blocks)
+	default:
+		b.Queue(`UPDATE `+ident(a.schema, streamsTable)+` AS s
+			SET version = u.version, blocked_by = nullif(u.blocked_by, 0)
+			FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u (stream_id, version, blocked_by)
+			WHERE s.stream_id = u.stream_id`, ids, versions, blocks)
 	}
-	_, err := tx.Exec(ctx, `UPDATE `+ident(a.schema, streamsTable)+` AS s
-		SET version = u.version, blocked_by = nullif(u.blocked_by, 0)
-		FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u (stream_id, version, blocked_by)
-		WHERE s.stream_id = u.stream_id`, ids, versions, blocks)
-	if err != nil {
-		return fmt.Errorf("save stream versions: %w", err)
+}
+
+// rememberBlocked records, after a rebuild batch committed, the streams it blocked.
+func (a *applier) rememberBlocked() {
+	for id, st := range a.streams {
+		if st.blockedBy != 0 {
+			a.blocked[id] = st.blockedBy
+		}
 	}
-	return nil
 }
 
 // one decides and applies one item.
@@ -233,7 +421,9 @@ func (a *applier) one(ctx context.Context, tx pgx.Tx, it *item) error {
 			fmt.Errorf("version %d of stream %q came but the stream is at version %d: the versions between never came", ev.Version, ev.StreamID, st.version), true)
 	}
 	if !a.careful {
-		if err := a.call(it.ctx, tx, ev); err != nil {
+		if _, ok := a.p.(BatchProjection); ok {
+			a.fast = append(a.fast, it)
+		} else if err := a.call(it.ctx, tx, ev); err != nil {
 			return errCareful
 		}
 	} else {
@@ -276,6 +466,10 @@ func (a *applier) attempts(ctx context.Context, tx pgx.Tx, it *item) (handlerErr
 		if err := ctx.Err(); err != nil {
 			// A cancelled context is no verdict on the event.
 			return nil, err
+		}
+		if transient(handlerErr) {
+			// Nor is a deadlock with another consumer's batch: the whole batch is retried.
+			return nil, fmt.Errorf("event %s: %w", it.ev.ID, handlerErr)
 		}
 		if errors.Is(handlerErr, ErrUnknownEvent) || attempt >= len(a.r.cfg.RetryDelays) {
 			return handlerErr, nil
@@ -351,6 +545,12 @@ func (a *applier) park(ctx context.Context, tx pgx.Tx, it *item, reason ParkReas
 		LIMIT 1`,
 		a.p.Name(), a.gen, string(reason), cause.Error(), eventID, stream, version,
 		ev.Type, ev.SchemaVersion, it.subject, payload, metaJSON).Scan(&id, &inserted)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Another consumer parked the event concurrently: the INSERT waited for its commit,
+		// which the statement's snapshot does not show; a new statement sees it.
+		err = tx.QueryRow(ctx, `SELECT id FROM projector.parked WHERE projection = $1 AND generation = $2 AND event_id = $3`,
+			a.p.Name(), a.gen, eventID).Scan(&id)
+	}
 	if err != nil {
 		return fmt.Errorf("park event: %w", err)
 	}

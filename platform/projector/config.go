@@ -44,10 +44,12 @@ type Config struct {
 	// Default "projector_".
 	ConsumerPrefix string
 
-	// BatchSize is the most messages fetched, and applied in one transaction. Default 100.
+	// BatchSize is the most messages applied in one transaction. The consumer pulls
+	// continuously (up to twice this many ahead, within MaxAckPending) and applies whatever
+	// has arrived, so a batch is full only under load. Default 500.
 	BatchSize int
-	// FetchWait is how long a fetch waits for its first message; it also bounds how long
-	// Run takes to notice cancellation. Default 1s.
+	// FetchWait is how long the consumer waits for a message before its periodic chores
+	// (sampling the lag). Default 1s.
 	FetchWait time.Duration
 	// AckWait is how long JetStream waits for an ack before redelivering a message (a
 	// consumer that crashed mid-batch). Batches are kept alive while they run. Default 30s.
@@ -59,7 +61,8 @@ type Config struct {
 	// database was unavailable, say), by delivery count; the last one repeats. Default 1s,
 	// 5s, 30s, 1m.
 	Backoff []time.Duration
-	// MaxAckPending bounds the unacknowledged messages of a consumer. Default 1000.
+	// MaxAckPending bounds the unacknowledged messages of a consumer. Default 1000, and at
+	// least BatchSize.
 	MaxAckPending int
 	// RetryDelays are the pauses between the attempts at an event whose handler failed,
 	// retried alone; after len(RetryDelays)+1 consecutive failures it is parked. Default
@@ -76,7 +79,7 @@ type Config struct {
 	// (ReasonOutOfOrder) until a rebuild. Default false. Rebuild batches always commit
 	// asynchronously: their read position commits with them, so a lost tail is re-read.
 	AsyncCommit bool
-	// RebuildBatchSize is how many events a rebuild reads and commits at a time. Default 500.
+	// RebuildBatchSize is how many events a rebuild reads and commits at a time. Default 1000.
 	RebuildBatchSize int
 	// LagInterval is how often a consumer's pending count is sampled and recorded.
 	// Default 15s.
@@ -103,7 +106,7 @@ func (c *Config) setDefaults() {
 		c.ConsumerPrefix = "projector_"
 	}
 	if c.BatchSize == 0 {
-		c.BatchSize = 100
+		c.BatchSize = 500
 	}
 	if c.FetchWait == 0 {
 		c.FetchWait = time.Second
@@ -127,7 +130,7 @@ func (c *Config) setDefaults() {
 		c.GapDelay = time.Second
 	}
 	if c.RebuildBatchSize == 0 {
-		c.RebuildBatchSize = 500
+		c.RebuildBatchSize = 1000
 	}
 	if c.LagInterval == 0 {
 		c.LagInterval = 15 * time.Second
@@ -147,8 +150,8 @@ func (c Config) Validate() error {
 	if c.MaxDeliver < 2 {
 		errs = append(errs, fmt.Errorf("MaxDeliver %d, want ≥ 2", c.MaxDeliver))
 	}
-	if c.MaxAckPending < 1 {
-		errs = append(errs, fmt.Errorf("MaxAckPending %d, want ≥ 1", c.MaxAckPending))
+	if c.MaxAckPending < max(1, c.BatchSize) {
+		errs = append(errs, fmt.Errorf("MaxAckPending %d, want ≥ BatchSize (%d)", c.MaxAckPending, c.BatchSize))
 	}
 	if c.FetchWait < 0 || c.AckWait < time.Second || c.GapDelay < 0 || c.LagInterval < 0 {
 		errs = append(errs, errors.New("durations must not be negative, and AckWait must be ≥ 1s"))

@@ -4,3 +4,10 @@ package projector
 // messages are acknowledged; an error stops the consumer (and Run) without acknowledging,
 // as a crash at that point would.
 func SetAfterCommit(r *Runtime, f func(projection string) error) { r.afterCommit = f }
+
+// SetAfterRead installs a hook that runs after an optimistic live batch has read its stream
+// records and before it applies its events: a test makes another consumer commit there.
+func SetAfterRead(r *Runtime, f func()) { r.afterRead = f }
+
+// BatchRetriedMetric counts live batches redone event by event, by reason.
+const BatchRetriedMetric = "projector.batches.retried"

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,10 +42,15 @@ type counter struct {
 	name     string
 	contexts []string
 	slow     time.Duration // per event
+	// blind makes the counter add events without checking versions, as a projection of
+	// blind writes (upserts) would: only the runtime's idempotency record then stands
+	// between a redelivered event and a double count.
+	blind bool
 
 	mu       sync.Mutex
 	failFor  map[uuid.UUID]bool // events whose handler always fails
 	failures int
+	batches  atomic.Int64 // ApplyBatch calls
 }
 
 func newCounter(contexts ...string) *counter {
@@ -91,6 +97,11 @@ func (c *counter) Apply(ctx context.Context, tx pgx.Tx, schema string, ev es.Rec
 		time.Sleep(c.slow)
 	}
 	table := pgx.Identifier{schema, "stream_counts"}.Sanitize()
+	if c.blind {
+		_, err := tx.Exec(ctx, `INSERT INTO `+table+` AS t (stream_id, events, last_version) VALUES ($1, 1, $2)
+			ON CONFLICT (stream_id) DO UPDATE SET events = t.events + 1, last_version = EXCLUDED.last_version`, ev.StreamID, ev.Version)
+		return err
+	}
 	if ev.Version == 1 {
 		_, err := tx.Exec(ctx, `INSERT INTO `+table+` (stream_id, events, last_version) VALUES ($1, 1, 1)`, ev.StreamID)
 		return err
@@ -102,6 +113,92 @@ func (c *counter) Apply(ctx context.Context, tx pgx.Tx, schema string, ev es.Rec
 	}
 	if tag.RowsAffected() != 1 {
 		return fmt.Errorf("event %d of %s out of order", ev.Version, ev.StreamID)
+	}
+	return nil
+}
+
+// as returns the counter as the runtime sees it: with batch, as a BatchProjection.
+func (c *counter) as(batch bool) projector.Projection {
+	if batch {
+		return batchCounter{c}
+	}
+	return c
+}
+
+// batchCounter is the counter with ApplyBatch: one statement per batch. It fails the whole
+// batch if any event would fail alone, so the runtime has to fall back to Apply.
+type batchCounter struct{ *counter }
+
+var _ projector.BatchProjection = batchCounter{}
+
+func (c batchCounter) ApplyBatch(ctx context.Context, tx pgx.Tx, schema string, evs []es.RecordedEvent) error {
+	c.batches.Add(1)
+	type run struct{ n, last int64 }
+	runs := map[string]*run{}
+	var order []string
+	for _, ev := range evs {
+		if ev.Type == unknownType {
+			return fmt.Errorf("%w: %s v%d", projector.ErrUnknownEvent, ev.Type, ev.SchemaVersion)
+		}
+		c.mu.Lock()
+		fail := c.failFor[ev.ID]
+		c.mu.Unlock()
+		if fail {
+			return errors.New("poisoned event in the batch")
+		}
+		if c.slow > 0 {
+			time.Sleep(c.slow)
+		}
+		r := runs[ev.StreamID]
+		switch {
+		case r == nil:
+			runs[ev.StreamID] = &run{n: 1, last: ev.Version}
+			order = append(order, ev.StreamID)
+		case ev.Version != r.last+1:
+			return fmt.Errorf("event %d of %s out of order in the batch", ev.Version, ev.StreamID)
+		default:
+			r.n, r.last = r.n+1, ev.Version
+		}
+	}
+	ids, ns, lasts := make([]string, len(order)), make([]int64, len(order)), make([]int64, len(order))
+	for i, id := range order {
+		ids[i], ns[i], lasts[i] = id, runs[id].n, runs[id].last
+	}
+	table := pgx.Identifier{schema, "stream_counts"}.Sanitize()
+	if c.blind {
+		_, err := tx.Exec(ctx, `INSERT INTO `+table+` AS t (stream_id, events, last_version)
+			SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
+			ON CONFLICT (stream_id) DO UPDATE SET events = t.events + EXCLUDED.events, last_version = EXCLUDED.last_version`,
+			ids, ns, lasts)
+		return err
+	}
+	// A new row must start at version 1 (events = last_version); an existing one continues
+	// where it stopped.
+	rows, err := tx.Query(ctx, `INSERT INTO `+table+` AS t (stream_id, events, last_version)
+		SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
+		ON CONFLICT (stream_id) DO UPDATE SET events = t.events + EXCLUDED.events, last_version = EXCLUDED.last_version
+			WHERE t.last_version = EXCLUDED.last_version - EXCLUDED.events
+		RETURNING xmax = 0, events, last_version`, ids, ns, lasts)
+	if err != nil {
+		return err
+	}
+	var (
+		inserted     bool
+		events, last int64
+		n            int
+	)
+	_, err = pgx.ForEachRow(rows, []any{&inserted, &events, &last}, func() error {
+		n++
+		if inserted && events != last {
+			return fmt.Errorf("a stream starts at version %d", last-events+1)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if n != len(ids) {
+		return fmt.Errorf("%d of %d streams out of order", len(ids)-n, len(ids))
 	}
 	return nil
 }
@@ -391,4 +488,18 @@ func (h *harness) consumerInfo(c string) *jetstream.ConsumerInfo {
 		h.t.Fatal(err)
 	}
 	return info
+}
+
+// inBothApplyModes runs test with the counter as a plain Projection and as a BatchProjection.
+func inBothApplyModes(t *testing.T, test func(t *testing.T, batch bool)) {
+	for _, batch := range []bool{false, true} {
+		name := "Apply"
+		if batch {
+			name = "ApplyBatch"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, batch)
+		})
+	}
 }

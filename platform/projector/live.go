@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -48,29 +49,68 @@ func (r *Runtime) consume(ctx context.Context, p Projection, bc string) error {
 		}
 	}
 	log.InfoContext(ctx, "projection consuming")
-	var lagAt time.Time
+	for ctx.Err() == nil {
+		err := r.consumeSession(ctx, p, bc, cons, log)
+		if errors.Is(err, errStop) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		log.WarnContext(ctx, "consuming stopped; starting again", "err", err)
+		if sleep(ctx, pause.next()) != nil {
+			return nil
+		}
+		if c, err := r.cfg.JetStream.CreateOrUpdateConsumer(ctx, stream, cc); err == nil {
+			cons = c
+		} else if ctx.Err() == nil {
+			log.ErrorContext(ctx, "cannot create the projection's consumer; retrying", "err", err)
+		}
+	}
+	return nil
+}
+
+// consumeSession pulls messages continuously (the client fetches the next ones while a batch
+// is applied) and applies them in batches of whatever has arrived, up to BatchSize, so a
+// trickle of events is applied at once and a burst in full batches. It returns when ctx is
+// done or the subscription fails for good (the consumer was deleted, say).
+func (r *Runtime) consumeSession(ctx context.Context, p Projection, bc string, cons jetstream.Consumer, log *slog.Logger) error {
+	// The server holds at most MaxAckPending unacknowledged messages out, so the queue
+	// never blocks the client's delivery goroutine for long.
+	queue := make(chan jetstream.Msg, r.cfg.MaxAckPending+r.cfg.BatchSize)
+	failed := make(chan error, 1)
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		select {
+		case queue <- m:
+		case <-ctx.Done():
+		}
+	}, jetstream.PullMaxMessages(min(2*r.cfg.BatchSize, r.cfg.MaxAckPending)),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) {
+				select {
+				case failed <- err:
+				default:
+				}
+				return
+			}
+			log.DebugContext(ctx, "pull consumer reported an error", "err", err)
+		}))
+	if err != nil {
+		return fmt.Errorf("consume: %w", err)
+	}
+	defer cc.Stop()
+	var (
+		lagAt time.Time
+		pause = newBackoff()
+	)
 	for ctx.Err() == nil {
 		if time.Since(lagAt) >= r.cfg.LagInterval {
 			r.sampleLag(ctx, p, bc, cons)
 			lagAt = time.Now()
 		}
-		batch, err := cons.Fetch(r.cfg.BatchSize, jetstream.FetchMaxWait(r.cfg.FetchWait))
+		msgs, err := r.nextBatch(ctx, queue, failed)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			log.WarnContext(ctx, "fetch failed; retrying", "err", err)
-			if sleep(ctx, pause.next()) != nil {
-				return nil
-			}
-			continue
-		}
-		var msgs []jetstream.Msg
-		for m := range batch.Messages() {
-			msgs = append(msgs, m)
-		}
-		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && len(msgs) == 0 {
-			log.DebugContext(ctx, "fetch ended with an error", "err", err)
+			return err
 		}
 		if len(msgs) == 0 {
 			continue
@@ -91,6 +131,33 @@ func (r *Runtime) consume(ctx context.Context, p Projection, bc string) error {
 		pause.reset()
 	}
 	return nil
+}
+
+// nextBatch waits up to FetchWait for a first message, then takes whatever else has
+// arrived, up to BatchSize, without waiting.
+func (r *Runtime) nextBatch(ctx context.Context, queue <-chan jetstream.Msg, failed <-chan error) ([]jetstream.Msg, error) {
+	t := time.NewTimer(r.cfg.FetchWait)
+	defer t.Stop()
+	var first jetstream.Msg
+	select {
+	case first = <-queue:
+	case <-t.C:
+		return nil, nil
+	case <-ctx.Done():
+		return nil, nil
+	case err := <-failed:
+		return nil, err
+	}
+	msgs := []jetstream.Msg{first}
+	for len(msgs) < r.cfg.BatchSize {
+		select {
+		case m := <-queue:
+			msgs = append(msgs, m)
+		default:
+			return msgs, nil
+		}
+	}
+	return msgs, nil
 }
 
 // errStop is returned by the afterCommit hook of tests to stop a consumer.
@@ -257,16 +324,21 @@ func (r *Runtime) applyLive(ctx context.Context, p Projection, items []*item, ke
 			}
 			a := &applier{r: r, p: p, gen: *gen, schema: generationSchema(p.Name(), *gen), mode: modeLive,
 				careful: careful, keepAlive: keepAlive, streams: map[string]*streamState{}}
-			return a.run(ctx, tx, items)
+			return a.run(ctx, tx, items, nil)
 		})
-		if !errors.Is(err, errCareful) {
+		reason := "handler_failed"
+		if errors.Is(err, errConflict) {
+			reason = "conflict"
+		} else if !errors.Is(err, errCareful) {
 			if err != nil {
 				return fmt.Errorf("projector: %s: apply batch: %w", p.Name(), err)
 			}
 			return nil
 		}
+		r.metrics.retried.Add(ctx, 1, metric.WithAttributes(attribute.String("projection", p.Name()),
+			attribute.String("reason", reason)))
 	}
-	panic("unreachable: careful mode never returns errCareful")
+	panic("unreachable: careful mode never returns errCareful or errConflict")
 }
 
 // reportParked logs and counts a parking that committed.

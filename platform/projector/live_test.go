@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,13 +17,15 @@ import (
 	"github.com/storefront/storefront/platform/projector"
 )
 
-func TestLive_CountsEventsPerStream(t *testing.T) {
-	t.Parallel()
+func TestLive_CountsEventsPerStream(t *testing.T) { inBothApplyModes(t, testLiveCountsEventsPerStream) }
+
+func testLiveCountsEventsPerStream(t *testing.T, batch bool) {
 	h := newHarness(t, []string{"catalog"})
 	bc := h.ctx("catalog")
 	traceID, spanID := "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
 	meta := es.Metadata{TraceParent: "00-" + traceID + "-" + spanID + "-01", CorrelationID: "corr-1"}
-	rt := h.runtime(newCounter(bc))
+	proj := newCounter(bc)
+	rt := h.runtime(proj.as(batch))
 	stop := h.startBuilt(rt, "counts")
 	for i := range 3 {
 		h.publish(bc, h.appendEvents(bc, fmt.Sprintf("product-%d", i), 7, changedType, meta)...)
@@ -33,6 +36,9 @@ func TestLive_CountsEventsPerStream(t *testing.T) {
 	h.publish(bc, h.appendEvents(bc, "product-0", 2, changedType, meta)...)
 	h.countsReach("counts", h.expectedCounts(), 15*time.Second)
 
+	if n := proj.batches.Load(); batch != (n > 0) {
+		t.Errorf("ApplyBatch called %d times, want calls only for a BatchProjection", n)
+	}
 	if got := h.counter("projector.events.applied", map[string]string{"projection": "counts", "mode": "live"}); got != 23 {
 		t.Errorf("events applied metric = %d, want 23", got)
 	}
@@ -63,13 +69,19 @@ func TestLive_CountsEventsPerStream(t *testing.T) {
 }
 
 func TestLive_CrashAfterCommitBeforeAck_AppliesEachEventOnce(t *testing.T) {
-	t.Parallel()
+	inBothApplyModes(t, testLiveCrashAfterCommitBeforeAckAppliesEachEventOnce)
+}
+
+func testLiveCrashAfterCommitBeforeAckAppliesEachEventOnce(t *testing.T, batch bool) {
 	h := newHarness(t, []string{"catalog"})
 	bc := h.ctx("catalog")
 
-	// The first consumer commits its first batch and "crashes" before acknowledging it.
+	// The first consumer commits its first batch and "crashes" before acknowledging it and
+	// the messages it has pulled ahead. Those come again after AckWait (1s): the gap waits of
+	// their successors must outlast it (0.1+0.2+0.4+0.8s before the last delivery).
+	h.cfg.MaxDeliver = 5
 	h.cfg.AsyncCommit = true
-	first := h.runtime(newCounter(bc))
+	first := h.runtime(newCounter(bc).as(batch))
 	var batches atomic.Int32
 	projector.SetAfterCommit(first, func(string) error {
 		batches.Add(1)
@@ -89,7 +101,7 @@ func TestLive_CrashAfterCommitBeforeAck_AppliesEachEventOnce(t *testing.T) {
 	}
 
 	// A new process gets the unacknowledged messages again: they change nothing.
-	second := h.runtime(newCounter(bc))
+	second := h.runtime(newCounter(bc).as(batch))
 	h.start(second)
 	h.countsReach("counts", h.expectedCounts(), 20*time.Second)
 	eventually(t, 10*time.Second, "redeliveries counted", func() (bool, string) {
@@ -107,11 +119,14 @@ func TestLive_CrashAfterCommitBeforeAck_AppliesEachEventOnce(t *testing.T) {
 }
 
 func TestLive_PoisonEvent_IsParkedAndBlocksOnlyItsStream(t *testing.T) {
-	t.Parallel()
+	inBothApplyModes(t, testLivePoisonEventIsParkedAndBlocksOnlyItsStream)
+}
+
+func testLivePoisonEventIsParkedAndBlocksOnlyItsStream(t *testing.T, batch bool) {
 	h := newHarness(t, []string{"catalog"})
 	bc := h.ctx("catalog")
 	proj := newCounter(bc)
-	rt := h.runtime(proj)
+	rt := h.runtime(proj.as(batch))
 	h.startBuilt(rt, "counts")
 	bad := h.appendEvents(bc, "product-bad", 5, changedType, es.Metadata{})
 	good := h.appendEvents(bc, "product-good", 5, changedType, es.Metadata{})
@@ -174,13 +189,16 @@ func TestLive_PoisonEvent_IsParkedAndBlocksOnlyItsStream(t *testing.T) {
 }
 
 func TestLive_UndecodableAndUnknownEvents_AreParked(t *testing.T) {
-	t.Parallel()
+	inBothApplyModes(t, testLiveUndecodableAndUnknownEventsAreParked)
+}
+
+func testLiveUndecodableAndUnknownEventsAreParked(t *testing.T, batch bool) {
 	h := newHarness(t, []string{"catalog"})
 	bc := h.ctx("catalog")
 
 	// A message without an envelope, one whose event type the projection does not know
 	// (its stream's later event is blocked behind it), and good events.
-	rt := h.runtime(newCounter(bc))
+	rt := h.runtime(newCounter(bc).as(batch))
 	h.startBuilt(rt, "counts")
 	ctx := context.Background()
 	garbage := nats.NewMsg(bc + ".product.Garbage")
@@ -221,12 +239,15 @@ func TestLive_UndecodableAndUnknownEvents_AreParked(t *testing.T) {
 }
 
 func TestLive_EventAheadOfItsPredecessor_WaitsForItThenIsParked(t *testing.T) {
-	t.Parallel()
+	inBothApplyModes(t, testLiveEventAheadOfItsPredecessorWaitsForItThenIsParked)
+}
+
+func testLiveEventAheadOfItsPredecessorWaitsForItThenIsParked(t *testing.T, batch bool) {
 	h := newHarness(t, []string{"catalog"})
 	bc := h.ctx("catalog")
 	h.cfg.MaxDeliver = 6 // 5 NAKs: 0.1+0.2+0.4+0.8+1.6s
 	evs := h.appendEvents(bc, "product-1", 4, changedType, es.Metadata{})
-	rt := h.runtime(newCounter(bc))
+	rt := h.runtime(newCounter(bc).as(batch))
 	h.startBuilt(rt, "counts")
 
 	// The initial build read versions 1-4 from the store. Version 6 arrives first and is
@@ -251,4 +272,70 @@ func TestLive_EventAheadOfItsPredecessor_WaitsForItThenIsParked(t *testing.T) {
 		p, err := rt.Parked(context.Background(), "counts")
 		return err == nil && len(p) == 1 && p[0].Version == 8 && p[0].Reason == projector.ReasonOutOfOrder, fmt.Sprintf("%+v %v", p, err)
 	})
+}
+
+func TestLive_TwoConsumersOfTheSameEvents_ApplyEachOnce(t *testing.T) {
+	inBothApplyModes(t, testLiveTwoConsumersOfTheSameEventsApplyEachOnce)
+}
+
+// Two consumers receive the same events (as after a redelivery to another replica): the
+// second reads the stream records, the first commits the same events, and the second's
+// blind writes would double them; its save finds the records changed and redoes the batch
+// carefully, where the events are duplicates.
+func testLiveTwoConsumersOfTheSameEventsApplyEachOnce(t *testing.T, batch bool) {
+	h := newHarness(t, []string{"catalog"})
+	bc := h.ctx("catalog")
+	proj := newCounter(bc)
+	proj.blind = true
+	first := h.runtime(proj.as(batch))
+	h.startBuilt(first, "counts")
+	committed := make(chan struct{})
+	var once sync.Once
+	projector.SetAfterCommit(first, func(string) error {
+		once.Do(func() { close(committed) })
+		return nil
+	})
+
+	h.cfg.ConsumerPrefix = "second_"
+	second := h.runtime(proj.as(batch))
+	var waited atomic.Bool
+	projector.SetAfterRead(second, func() {
+		if waited.CompareAndSwap(false, true) {
+			select {
+			case <-committed:
+			case <-time.After(10 * time.Second):
+				t.Error("the first consumer committed nothing within 10s")
+			}
+		}
+	})
+	h.start(second)
+
+	for i := range 3 {
+		h.publish(bc, h.appendEvents(bc, fmt.Sprintf("product-%d", i), 10, changedType, es.Metadata{})...)
+	}
+	h.countsReach("counts", h.expectedCounts(), 15*time.Second)
+	eventually(t, 10*time.Second, "the second consumer's conflict counted", func() (bool, string) {
+		n := h.counter(projector.BatchRetriedMetric, map[string]string{"projection": "counts", "reason": "conflict"})
+		return n > 0, fmt.Sprintf("%d conflicts", n)
+	})
+	eventually(t, 10*time.Second, "both consumers acknowledged everything", func() (bool, string) {
+		for _, name := range []string{"projector_counts", "second_counts"} {
+			cons, err := h.nats.JS.Consumer(context.Background(), bc, name)
+			if err != nil {
+				return false, err.Error()
+			}
+			ci, err := cons.Info(context.Background())
+			if err != nil {
+				return false, err.Error()
+			}
+			if ci.NumAckPending != 0 || ci.NumPending != 0 {
+				return false, fmt.Sprintf("%s: %+v", name, ci)
+			}
+		}
+		return true, ""
+	})
+	if parked, err := first.Parked(context.Background(), "counts"); err != nil || len(parked) != 0 {
+		t.Errorf("parked %+v, %v", parked, err)
+	}
+	h.countsReach("counts", h.expectedCounts(), time.Second)
 }

@@ -47,6 +47,21 @@ type Projection interface {
 	Apply(ctx context.Context, tx pgx.Tx, schema string, ev es.RecordedEvent) error
 }
 
+// BatchProjection is a Projection that can also apply many events at once, with fewer round
+// trips than one Apply per event (one multi-row statement, COPY, or a pipelined pgx.Batch).
+// The runtime uses it, when implemented, for the events of a batch that it has decided to
+// apply; Apply stays the reference: when ApplyBatch fails, the runtime rolls the batch back
+// and applies its events one by one with Apply, so a failing event is isolated, retried and
+// parked as usual.
+type BatchProjection interface {
+	Projection
+
+	// ApplyBatch must have the effect of calling Apply for each of evs, in order. evs holds
+	// each stream's events in version order, every one the next version of its stream;
+	// events of different streams may be interleaved. It must only write through tx.
+	ApplyBatch(ctx context.Context, tx pgx.Tx, schema string, evs []es.RecordedEvent) error
+}
+
 var (
 	// ErrUnknownEvent is what Apply wraps for an event type or schema version it does not
 	// know. Such an event is parked without retries (reason ReasonUnknownEvent).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,6 +26,7 @@ type build struct {
 	contexts []string
 	pos      map[string]es.Position // committed read position per context
 	head     map[string]es.Position // last head seen per context
+	blocked  map[string]int64       // streams blocked by a parked event in this generation
 	applied  int64                  // events read into this generation, over every run
 	run      int64                  // events read by this run
 	started  time.Time              // of this run
@@ -131,7 +133,8 @@ func (r *Runtime) failBuild(ctx context.Context, span trace.Span, p Projection, 
 // built or creates a new one, in one transaction.
 func (r *Runtime) startBuild(ctx context.Context, p Projection) (*build, error) {
 	name := p.Name()
-	b := &build{p: p, contexts: contextsOf(p), pos: map[string]es.Position{}, head: map[string]es.Position{}, started: time.Now()}
+	b := &build{p: p, contexts: contextsOf(p), pos: map[string]es.Position{}, head: map[string]es.Position{},
+		blocked: map[string]int64{}, started: time.Now()}
 	hash := ddlHash(p.DDL("projector_ddl_schema"))
 	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO projector.projections (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, name); err != nil {
@@ -215,6 +218,20 @@ func (r *Runtime) resumeBuild(ctx context.Context, tx pgx.Tx, b *build, gen int,
 	}); err != nil {
 		return err
 	}
+	rows, err = tx.Query(ctx, `SELECT stream_id, blocked_by FROM `+ident(b.schema, streamsTable)+` WHERE blocked_by IS NOT NULL`)
+	if err != nil {
+		return err
+	}
+	var (
+		stream    string
+		blockedBy int64
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&stream, &blockedBy}, func() error {
+		b.blocked[stream] = blockedBy
+		return nil
+	}); err != nil {
+		return err
+	}
 	batch := &pgx.Batch{}
 	for _, c := range b.contexts {
 		batch.Queue(`INSERT INTO projector.rebuild_positions (projection, generation, context) VALUES ($1, $2, $3)
@@ -224,43 +241,97 @@ func (r *Runtime) resumeBuild(ctx context.Context, tx pgx.Tx, b *build, gen int,
 	return tx.SendBatch(ctx, batch).Close()
 }
 
-// catchUp reads every context's store a batch at a time, round robin, until its position
-// has reached the head each store reported before the read: the generation has caught up.
-// A store may hold back committed events while older transactions are still running (its
-// gap-safe order); catchUp then polls until they come.
+// catchUp reads every context's store until its position has reached the head the store
+// reported before the read: the generation has caught up. A reader per context reads the
+// next batch while the last one is applied; the batches are applied a context at a time,
+// round robin. A store may hold back committed events while older transactions are still
+// running (its gap-safe order); its reader then polls until they come.
 func (r *Runtime) catchUp(ctx context.Context, b *build) error {
-	for {
-		behind, progressed := false, false
+	ctx, cancel := context.WithCancel(ctx)
+	var readers sync.WaitGroup
+	defer func() {
+		cancel()
+		readers.Wait()
+	}()
+	pages := make(map[string]chan page, len(b.contexts))
+	for _, c := range b.contexts {
+		ch, store, from := make(chan page, 1), r.cfg.Stores[c], b.pos[c]
+		pages[c] = ch
+		readers.Go(func() { r.readAhead(ctx, store, from, ch) })
+	}
+	for len(pages) > 0 {
 		for _, c := range b.contexts {
-			store := r.cfg.Stores[c]
-			head, err := store.Head(ctx)
-			if err != nil {
-				return fmt.Errorf("head of %s: %w", c, err)
+			ch, ok := pages[c]
+			if !ok {
+				continue
 			}
-			evs, err := store.ReadAll(ctx, b.pos[c], r.cfg.RebuildBatchSize)
-			if err != nil {
-				return fmt.Errorf("read %s: %w", c, err)
+			var pg page
+			select {
+			case pg, ok = <-ch:
+			case <-ctx.Done():
+				return ctx.Err()
 			}
-			if len(evs) > 0 {
-				if last := evs[len(evs)-1].Position; head.Before(last) {
-					head = last
-				}
-				if err := r.rebuildBatch(ctx, b, c, evs, head); err != nil {
+			switch {
+			case !ok:
+				delete(pages, c)
+			case pg.err != nil:
+				return fmt.Errorf("read %s: %w", c, pg.err)
+			default:
+				if err := r.rebuildBatch(ctx, b, c, pg.evs, pg.head); err != nil {
 					return err
 				}
-				progressed = true
-			}
-			if b.pos[c].Before(head) {
-				behind = true
 			}
 		}
-		if !behind {
-			return nil
+	}
+	return nil
+}
+
+// page is a batch of a store's events, with the head the store reported before the read.
+type page struct {
+	evs  []es.RecordedEvent
+	head es.Position
+	err  error
+}
+
+// readAhead reads store from position from, a batch at a time, into out, and closes out
+// once a read has reached the head reported before it. It stops at the first error (sent)
+// or when ctx is done.
+func (r *Runtime) readAhead(ctx context.Context, store es.LogReader, from es.Position, out chan<- page) {
+	send := func(pg page) bool {
+		select {
+		case out <- pg:
+			return true
+		case <-ctx.Done():
+			return false
 		}
-		if !progressed {
-			if err := sleep(ctx, heldBackPoll); err != nil {
-				return err
+	}
+	for {
+		head, err := store.Head(ctx)
+		if err != nil {
+			send(page{err: fmt.Errorf("head: %w", err)})
+			return
+		}
+		evs, err := store.ReadAll(ctx, from, r.cfg.RebuildBatchSize)
+		if err != nil {
+			send(page{err: err})
+			return
+		}
+		if len(evs) > 0 {
+			last := evs[len(evs)-1].Position
+			if head.Before(last) {
+				head = last
 			}
+			if !send(page{evs: evs, head: head}) {
+				return
+			}
+			from = last
+		}
+		if !from.Before(head) {
+			close(out)
+			return
+		}
+		if len(evs) == 0 && sleep(ctx, heldBackPoll) != nil {
+			return
 		}
 	}
 }
@@ -288,19 +359,19 @@ func (r *Runtime) rebuildBatch(ctx context.Context, b *build, c string, evs []es
 	pos[c], heads[c] = last, head
 	n := int64(len(evs))
 	prog := b.progress(pos, heads, b.applied+n, b.run+n)
+	var a *applier
 	for _, careful := range []bool{false, true} {
 		for _, it := range items {
 			it.outcome, it.parked = outcomePending, nil
 		}
+		a = &applier{r: r, p: b.p, gen: b.gen, schema: b.schema, mode: modeRebuild, careful: careful,
+			streams: map[string]*streamState{}, blocked: b.blocked}
 		err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
-				return err
-			}
-			a := &applier{r: r, p: b.p, gen: b.gen, schema: b.schema, mode: modeRebuild, careful: careful, streams: map[string]*streamState{}}
-			if err := a.run(ctx, tx, items); err != nil {
-				return err
-			}
-			return saveProgress(ctx, tx, b, c, last, head, prog)
+			// synchronous_commit only matters at the commit: it travels with the last statements.
+			tail := &pgx.Batch{}
+			tail.Queue(`SET LOCAL synchronous_commit = off`)
+			queueProgress(tail, b, c, last, head, prog)
+			return a.run(ctx, tx, items, tail)
 		})
 		if errors.Is(err, errCareful) {
 			continue
@@ -310,19 +381,19 @@ func (r *Runtime) rebuildBatch(ctx context.Context, b *build, c string, evs []es
 		}
 		break
 	}
+	a.rememberBlocked()
 	b.pos, b.head, b.applied, b.run = pos, heads, b.applied+n, b.run+n
 	r.afterRebuildBatch(ctx, b, items, time.Since(start), prog)
 	return nil
 }
 
-func saveProgress(ctx context.Context, tx pgx.Tx, b *build, c string, last, head es.Position, prog Progress) error {
-	batch := &pgx.Batch{}
+// queueProgress queues the update of the build's position in c and of its progress.
+func queueProgress(batch *pgx.Batch, b *build, c string, last, head es.Position, prog Progress) {
 	batch.Queue(`UPDATE projector.rebuild_positions SET tx_id = $4, global_position = $5, head_global = $6
 		WHERE projection = $1 AND generation = $2 AND context = $3`, b.p.Name(), b.gen, c, last.TxID, last.Global, head.Global)
 	batch.Queue(`UPDATE projector.projections SET rebuild_applied = $2, rebuild_position = $3, rebuild_total = $4,
 			rebuild_rate = $5, rebuild_eta_seconds = $6, updated_at = now()
 		WHERE name = $1`, b.p.Name(), prog.Applied, prog.Position, prog.Total, prog.EventsPerSecond, prog.ETASeconds)
-	return tx.SendBatch(ctx, batch).Close()
 }
 
 func (r *Runtime) afterRebuildBatch(ctx context.Context, b *build, items []*item, took time.Duration, prog Progress) {
@@ -365,7 +436,8 @@ func (r *Runtime) switchTo(ctx context.Context, b *build) (int, error) {
 		if active != nil {
 			prev = *active
 		}
-		a := &applier{r: r, p: b.p, gen: b.gen, schema: b.schema, mode: modeRebuild, careful: true, streams: map[string]*streamState{}}
+		a := &applier{r: r, p: b.p, gen: b.gen, schema: b.schema, mode: modeRebuild, careful: true,
+			streams: map[string]*streamState{}, blocked: maps.Clone(b.blocked)}
 		for _, c := range b.contexts {
 			for {
 				evs, err := r.cfg.Stores[c].ReadAll(ctx, pos[c], r.cfg.RebuildBatchSize)
@@ -376,7 +448,7 @@ func (r *Runtime) switchTo(ctx context.Context, b *build) (int, error) {
 					break
 				}
 				items := rebuildItems(ctx, c, evs)
-				if err := a.run(ctx, tx, items); err != nil {
+				if err := a.run(ctx, tx, items, nil); err != nil {
 					return err
 				}
 				for _, it := range items {

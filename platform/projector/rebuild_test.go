@@ -17,12 +17,15 @@ import (
 )
 
 func TestRebuild_WhileLive_SwitchesWithoutAFailedRead(t *testing.T) {
-	t.Parallel()
+	inBothApplyModes(t, testRebuildWhileLiveSwitchesWithoutAFailedRead)
+}
+
+func testRebuildWhileLiveSwitchesWithoutAFailedRead(t *testing.T, batch bool) {
 	h := newHarness(t, []string{"catalog"})
 	bc := h.ctx("catalog")
 	proj := newCounter(bc)
 	proj.slow = 100 * time.Microsecond
-	rt := h.runtime(proj)
+	rt := h.runtime(proj.as(batch))
 	h.startBuilt(rt, "counts")
 	const streams = 20
 	for i := range streams {
@@ -184,7 +187,10 @@ func assertGenerations(t *testing.T, h *harness, projection string, active int) 
 }
 
 func TestRebuild_FromSeveralStores_ResumesAfterInterruption(t *testing.T) {
-	t.Parallel()
+	inBothApplyModes(t, testRebuildFromSeveralStoresResumesAfterInterruption)
+}
+
+func testRebuildFromSeveralStoresResumesAfterInterruption(t *testing.T, batch bool) {
 	h := newHarness(t, []string{"catalog", "reviews"}, postgres.Migrations("catalog_es"))
 	pg, err := postgres.New(h.db.Pool, "catalog_es")
 	if err != nil {
@@ -198,7 +204,7 @@ func TestRebuild_FromSeveralStores_ResumesAfterInterruption(t *testing.T) {
 	}
 	proj := newCounter(catalog, reviews)
 	proj.slow = 2 * time.Millisecond
-	rt := h.runtime(proj) // no Run: JetStream plays no part in a rebuild
+	rt := h.runtime(proj.as(batch)) // no Run: JetStream plays no part in a rebuild
 
 	// Interrupt the first build after some batches have committed; a concurrent rebuild is
 	// refused meanwhile.
@@ -236,4 +242,50 @@ func TestRebuild_FromSeveralStores_ResumesAfterInterruption(t *testing.T) {
 		t.Errorf("parked %+v, %v", parked, err)
 	}
 	assertGenerations(t, h, "counts", 1)
+}
+
+func TestRebuild_PoisonedEvent_BlocksItsStreamAcrossBatches(t *testing.T) {
+	inBothApplyModes(t, testRebuildPoisonedEventBlocksItsStreamAcrossBatches)
+}
+
+func testRebuildPoisonedEventBlocksItsStreamAcrossBatches(t *testing.T, batch bool) {
+	h := newHarness(t, []string{"catalog"})
+	h.cfg.RebuildBatchSize = 7 // the blocked stream spans several batches
+	bc := h.ctx("catalog")
+	bad := h.appendEvents(bc, "product-bad", 30, changedType, es.Metadata{})
+	h.appendEvents(bc, "product-good", 30, changedType, es.Metadata{})
+	proj := newCounter(bc)
+	proj.poison(bad[4].ID)
+	rt := h.runtime(proj.as(batch))
+	if err := rt.Rebuild(context.Background(), "counts"); err != nil {
+		t.Fatal(err)
+	}
+	h.countsReach("counts", map[string][2]int64{"product-bad": {4, 4}, "product-good": {30, 30}}, 5*time.Second)
+	parked, err := rt.Parked(context.Background(), "counts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(parked) != 26 {
+		t.Fatalf("%d parked, want 26 (version 5 and the 25 after it)", len(parked))
+	}
+	for i, p := range parked {
+		want := projector.ReasonStreamBlocked
+		if i == 0 {
+			want = projector.ReasonHandlerFailed
+		}
+		if p.StreamID != "product-bad" || p.Version != int64(5+i) || p.Reason != want {
+			t.Errorf("parked[%d] = %s v%d %s, want product-bad v%d %s", i, p.StreamID, p.Version, p.Reason, 5+i, want)
+		}
+	}
+	if n := proj.batches.Load(); batch != (n > 0) {
+		t.Errorf("ApplyBatch called %d times, want calls only for a BatchProjection", n)
+	}
+
+	// The live consumer continues on the rebuilt generation: the stream stays blocked there.
+	h.start(rt)
+	h.publish(bc, h.appendEvents(bc, "product-bad", 1, changedType, es.Metadata{})...)
+	eventually(t, 15*time.Second, "the live event parked behind the block", func() (bool, string) {
+		p, err := rt.Parked(context.Background(), "counts")
+		return err == nil && len(p) == 27 && p[26].Version == 31 && p[26].Reason == projector.ReasonStreamBlocked, fmt.Sprint(len(p), err)
+	})
 }

@@ -32,6 +32,9 @@ type Runtime struct {
 	// afterCommit, if set (by tests), runs after a live batch commits and before its
 	// messages are acknowledged; an error stops the consumer without acknowledging.
 	afterCommit func(projection string) error
+	// afterRead, if set (by tests), runs after an optimistic batch has read its stream
+	// records, before it applies the events.
+	afterRead func()
 }
 
 // New checks the configuration and the projections and returns a runtime for them. It does

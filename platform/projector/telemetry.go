@@ -19,6 +19,7 @@ type metrics struct {
 	applied     metric.Int64Counter
 	redelivered metric.Int64Counter
 	parked      metric.Int64Counter
+	retried     metric.Int64Counter
 	batch       metric.Float64Histogram
 
 	mu       sync.Mutex
@@ -40,6 +41,10 @@ func newMetrics(mp metric.MeterProvider) (*metrics, error) {
 	}
 	if m.parked, err = meter.Int64Counter("projector.events.parked", metric.WithUnit("{event}"),
 		metric.WithDescription("Events parked by a projection, by reason.")); err != nil {
+		return nil, err
+	}
+	if m.retried, err = meter.Int64Counter("projector.batches.retried", metric.WithUnit("{batch}"),
+		metric.WithDescription("Live batches rolled back and redone event by event, by reason: handler_failed, or conflict (another consumer changed a stream the batch read).")); err != nil {
 		return nil, err
 	}
 	if m.batch, err = meter.Float64Histogram("projector.batch.duration", metric.WithUnit("s"),
