@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -42,6 +43,8 @@ type Config struct {
 	RedisPrefix string
 	Rates       server.Rates
 	Backends    map[string]string // name → gRPC address
+	// PprofAddr, when set, serves net/http/pprof there (profiling; keep it on loopback).
+	PprofAddr string
 }
 
 func loadConfig(env *config.Env) (Config, error) {
@@ -55,7 +58,8 @@ func loadConfig(env *config.Env) (Config, error) {
 			API:   env.Rate("STOREFRONT_RATE_LIMIT_API", config.Rate{Limit: 100, Period: time.Minute}),
 			Admin: env.Rate("STOREFRONT_RATE_LIMIT_ADMIN", config.Rate{Limit: 200, Period: time.Minute}),
 		},
-		Backends: map[string]string{},
+		Backends:  map[string]string{},
+		PprofAddr: env.HostPort("STOREFRONT_GATEWAY_PPROF_ADDR", ""),
 	}
 	cfg.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
 	for _, b := range backends.All() {
@@ -164,6 +168,14 @@ func run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(lis) }()
 	log.Info("gateway serving", "addr", lis.Addr().String())
+	if cfg.PprofAddr != "" {
+		go func() {
+			if err := servePprof(ctx, cfg.PprofAddr); err != nil {
+				log.Warn("pprof server failed", "err", err)
+			}
+		}()
+		log.Info("serving pprof", "addr", cfg.PprofAddr)
+	}
 
 	select {
 	case err := <-errc:
@@ -177,6 +189,25 @@ func run(ctx context.Context) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// servePprof serves the runtime profiles of net/http/pprof on addr until ctx ends.
+func servePprof(ctx context.Context, addr string) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("pprof server on %s: %w", addr, err)
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	}
 }
 
 func shutdown(log *slog.Logger, what string, f func(context.Context) error) {

@@ -98,9 +98,12 @@ func (s strictJSON) NewDecoder(r io.Reader) runtime.Decoder {
 }
 
 // GatewayOptions configures a grpc-gateway mux for API.md: bodies in JSONMarshaler's JSON and
-// errors in the error body of the contract.
+// errors in the error body of the contract. No HTTP header becomes gRPC metadata: services
+// learn the caller from the x-sf-* metadata the edge sets (decision 006), and headers they
+// need must be forwarded explicitly.
 func GatewayOptions(log *slog.Logger) []runtime.ServeMuxOption {
 	return []runtime.ServeMuxOption{
+		runtime.WithIncomingHeaderMatcher(func(string) (string, bool) { return "", false }),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, JSONMarshaler()),
 		runtime.WithErrorHandler(func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 			st := statusOf(err)

@@ -82,7 +82,10 @@ func (a *Access) Middleware() edge.Middleware {
 				edge.WriteError(w, http.StatusTooManyRequests, edge.CodeResourceExhausted, "too many requests; retry later")
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callerKey{}, caller{principal: p, err: err})))
+			// The verified caller travels in the context; the token itself goes no further.
+			r = r.WithContext(context.WithValue(ctx, callerKey{}, caller{principal: p, err: err}))
+			r.Header.Del("Authorization")
+			next.ServeHTTP(w, r)
 		})
 	}
 }

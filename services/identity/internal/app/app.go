@@ -60,6 +60,13 @@ type Owners interface {
 	Owner(ctx context.Context, scope, value string) (string, error)
 }
 
+// Accounts reads accounts for queries. Account returns the user as of every write committed
+// before the call, whichever replica made it (read-your-writes, API.md "Consistency"), or an
+// error matching aggregate.ErrNotFound. The user returned is the caller's to keep.
+type Accounts interface {
+	Account(ctx context.Context, userID string) (*domain.User, error)
+}
+
 // Clock tells the time; tests move it.
 type Clock func() time.Time
 
@@ -71,8 +78,10 @@ type (
 
 // Deps are what the handlers need.
 type Deps struct {
-	Users       *Users
-	Sessions    *Sessions
+	Users    *Users
+	Sessions *Sessions
+	// Accounts serves the queries' reads of users; nil loads them from Users every time.
+	Accounts    Accounts
 	Owners      Owners
 	Hasher      PasswordHasher
 	Tokens      AccessTokens

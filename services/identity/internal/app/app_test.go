@@ -78,8 +78,10 @@ func newEnv(t *testing.T) *env {
 		&identityv1.AddressAdded{}, &identityv1.AddressRemoved{}, &identityv1.PasswordResetRequested{}, &identityv1.RoleChanged{},
 		&identityv1.SessionStarted{}, &identityv1.SessionRefreshed{}, &identityv1.SessionRevoked{})
 	e := &env{mail: &outbox{}, revs: &revocations{}, store: store, now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+	users := aggregate.NewStore(store, reg, domain.NewUser)
 	e.app = app.New(app.Deps{
-		Users:       aggregate.NewStore(store, reg, domain.NewUser),
+		Users:       users,
+		Accounts:    adapters.NewCachedAccounts(users, store),
 		Sessions:    aggregate.NewStore(store, reg, domain.NewSession),
 		Owners:      adapters.ClaimOwners{Claims: store},
 		Hasher:      plainHasher{},

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/storefront/storefront/platform/aggregate"
+	"github.com/storefront/storefront/platform/reqctx"
 	"github.com/storefront/storefront/services/identity/internal/domain"
 )
 
@@ -16,19 +17,26 @@ type GetUserHandler struct{ d Deps }
 
 // Handle returns the caller's account with its addresses.
 //
-// It reads the account's own stream (docs/decisions/005-identity-reads.md): a user's
-// account is one short stream, its reads need read-your-writes, and no shared view of
-// accounts is served yet.
+// It reads the account's own stream (docs/decisions/005-identity-sessions-and-reads.md),
+// through Deps.Accounts when set: a user's account is one short stream, its reads need
+// read-your-writes, and no shared view of accounts is served yet.
 func (h GetUserHandler) Handle(ctx context.Context, _ GetUser) (*domain.User, error) {
-	stream, err := callerStream(ctx)
-	if err != nil {
+	if _, err := callerStream(ctx); err != nil {
 		return nil, err
 	}
-	u, err := h.d.Users.Load(ctx, stream)
+	u, err := h.d.account(ctx, reqctx.From(ctx).Actor.UserID)
 	if errors.Is(err, aggregate.ErrNotFound) {
 		return nil, ErrUserNotFound
 	}
 	return u, err
+}
+
+// account reads a user for a query.
+func (d Deps) account(ctx context.Context, userID string) (*domain.User, error) {
+	if d.Accounts != nil {
+		return d.Accounts.Account(ctx, userID)
+	}
+	return d.Users.Load(ctx, domain.UserStream(userID))
 }
 
 // CheckSession asks whether an access token's session is still active.
@@ -54,7 +62,7 @@ func (h CheckSessionHandler) Handle(ctx context.Context, q CheckSession) (bool, 
 	if s.UserID() != q.UserID || !s.Active(h.d.Clock()) {
 		return false, nil
 	}
-	u, err := h.d.Users.Load(ctx, domain.UserStream(q.UserID))
+	u, err := h.d.account(ctx, q.UserID)
 	if err != nil {
 		return false, err
 	}

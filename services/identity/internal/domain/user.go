@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -85,6 +86,13 @@ func (u *User) RegisteredAt() time.Time { return u.registeredAt }
 
 // Addresses returns the address book, oldest first.
 func (u *User) Addresses() []Address { return append([]Address(nil), u.addresses...) }
+
+// Clone returns a copy of the user that shares no state with it, for read caches.
+func (u *User) Clone() *User {
+	c := *u
+	c.addresses = slices.Clone(u.addresses)
+	return &c
+}
 
 // StreamID implements aggregate.Root.
 func (u *User) StreamID() string { return UserStream(u.id) }
