@@ -142,3 +142,23 @@ type ClaimReader interface {
 	// ClaimOwner returns the stream holding c, or an error matching ErrNoClaim.
 	ClaimOwner(ctx context.Context, c Claim) (string, error)
 }
+
+// NewStream is a stream to create with Importer.Import: its first events and the values they
+// claim.
+type NewStream struct {
+	Stream string
+	Events []EventData
+	Claims []Claim
+}
+
+// Importer creates many new streams at once, all or nothing: bulk seeding and migrations,
+// where an append per stream would cost a transaction and a commit each. It is optional: an
+// adapter offers it alongside Store. Imported events take their place in the global order
+// like appended ones (a relay publishes them, projections see them).
+type Importer interface {
+	// Import writes streams, none of which may exist yet, in one transaction. It fails with
+	// ErrInvalidArgument (no streams, a stream given twice, or what Append refuses), a
+	// *ConcurrencyError (a stream exists already) or a *DuplicateError (a claim is held by
+	// another stream, or by two of the imported ones); then nothing is written.
+	Import(ctx context.Context, streams []NewStream) error
+}

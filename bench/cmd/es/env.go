@@ -26,7 +26,7 @@ const (
 	schemaSingle  = "single"   // single-event appends
 	schemaBatch   = "batch10"  // 10-event appends
 	schemaSeed    = "seed"     // the import: read and rebuilt afterwards
-	schemaSeedBig = "seed_big" // the import with larger appends (a diagnosis)
+	schemaSeedBig = "seed_big" // the import by one append per stream (a diagnosis)
 	schemaLive    = "live"     // the relay's load, consumed by the live projection
 	schemaRaw     = "raw"      // pgbench and COPY tables, shaped like the events table
 )

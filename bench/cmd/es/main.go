@@ -55,8 +55,10 @@ type config struct {
 	StreamsPerWriter int
 	// BulkEvents is the size of the import, and so of the log that is read and rebuilt.
 	BulkEvents int
-	// BulkBatch is the number of events per append of the import (one stream each).
+	// BulkBatch is the number of events per stream of the import.
 	BulkBatch int
+	// BulkStreams is the number of streams per Import call (one transaction).
+	BulkStreams int
 	// BulkWriters is the number of concurrent appenders of the import.
 	BulkWriters int
 	// PageSize is the page of ReadAll and of the raw keyset scan.
@@ -97,7 +99,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.Writers, "writers", 8, "concurrent appenders and pgbench clients")
 	fs.IntVar(&c.StreamsPerWriter, "streams", 100, "streams per writer, appended to round robin")
 	fs.IntVar(&c.BulkEvents, "bulk-events", 1_000_000, "events imported (and then read and rebuilt)")
-	fs.IntVar(&c.BulkBatch, "bulk-batch", 100, "events per append of the import")
+	fs.IntVar(&c.BulkBatch, "bulk-batch", 100, "events per stream of the import")
+	fs.IntVar(&c.BulkStreams, "bulk-streams", 100, "streams per Import call (transaction) of the import")
 	fs.IntVar(&c.BulkWriters, "bulk-writers", 4, "concurrent appenders of the import")
 	fs.IntVar(&c.PageSize, "page", 1000, "page size of ReadAll and of the raw keyset scan")
 	fs.DurationVar(&c.RelayDuration, "relay-duration", 15*time.Second, "length of the append load the relay publishes")
@@ -122,8 +125,8 @@ func (c config) validate() error {
 	if c.Writers < 1 || c.StreamsPerWriter < 1 || c.BulkWriters < 1 {
 		errs = append(errs, errors.New("-writers, -streams and -bulk-writers must be at least 1"))
 	}
-	if c.BulkEvents < 1 || c.BulkBatch < 1 || c.PageSize < 1 {
-		errs = append(errs, errors.New("-bulk-events, -bulk-batch and -page must be at least 1"))
+	if c.BulkEvents < 1 || c.BulkBatch < 1 || c.BulkStreams < 1 || c.PageSize < 1 {
+		errs = append(errs, errors.New("-bulk-events, -bulk-batch, -bulk-streams and -page must be at least 1"))
 	}
 	for _, f := range c.Only {
 		if !slices.Contains(allFigures, f) {

@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go/jetstream"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -78,7 +77,7 @@ func (p eventIndex) ApplyBatch(ctx context.Context, tx pgx.Tx, schema string, ev
 		return nil
 	}
 	var (
-		ids      = make([]uuid.UUID, len(evs))
+		ids      = make([][16]byte, len(evs)) // not uuid.UUID: pgx would encode it through its Valuer, as text
 		streams  = make([]string, len(evs))
 		versions = make([]int64, len(evs))
 		types    = make([]string, len(evs))
