@@ -21,18 +21,18 @@ var importColumns = []string{"tx_id", "event_id", "stream_id", "stream_version",
 
 // Import implements es.Importer in one transaction and three round trips, whatever the
 // number of streams: one pipelined batch locks the streams (as append_events does, before
-// the transaction takes its id), creates their records and takes the claims; one COPY writes
+// the transaction takes its id), checks that none exists and takes the claims; one COPY writes
 // the events; then the commit.
 func (s *Store) Import(ctx context.Context, streams []es.NewStream) error {
 	reqs, err := importRequests(streams)
 	if err != nil {
 		return err
 	}
-	ids, versions := make([]string, len(reqs)), make([]int64, len(reqs))
+	ids := make([]string, len(reqs))
 	var claims []es.Claim
 	owners := map[es.Claim]string{}
 	for i, r := range reqs {
-		ids[i], versions[i] = r.Stream, int64(len(r.Events))
+		ids[i] = r.Stream
 		for _, c := range r.Claims {
 			if other, ok := owners[c]; ok && other != r.Stream {
 				return &es.DuplicateError{Scope: c.Scope, Value: c.Value}
@@ -55,17 +55,26 @@ func (s *Store) Import(ctx context.Context, streams []es.NewStream) error {
 		// Sorted, so that concurrent imports and appends of the same streams cannot deadlock.
 		b.Queue(`SELECT count(pg_advisory_xact_lock(hashtextextended('es:' || $2 || ':' || u, 0)))
 			FROM (SELECT u FROM unnest($1::text[]) AS u ORDER BY u) AS sorted`, ids, s.schema)
-		b.Queue(`INSERT INTO `+q("streams")+` (stream_id, version) SELECT * FROM unnest($1::text[], $2::bigint[])`, ids, versions)
+		b.Queue(`SELECT stream_id FROM `+q("events")+` WHERE stream_id = ANY($1::text[]) LIMIT 1`, ids)
 		b.Queue(`INSERT INTO `+q("claims")+` (scope, value, stream_id)
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS u (scope, value, stream_id) ORDER BY scope, value
 			ON CONFLICT (scope, value) DO NOTHING
 			RETURNING scope, value`, claimScopes, claimValues, claimStreams)
 		b.Queue(`SELECT pg_current_xact_id()::text::bigint`)
 		br := tx.SendBatch(ctx, b)
-		var txID int64
+		var (
+			txID     int64
+			existing string
+		)
 		_, err := br.Exec()
 		if err == nil {
-			_, err = br.Exec()
+			err = br.QueryRow().Scan(&existing)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				err = nil
+			case err == nil:
+				err = &es.ConcurrencyError{Stream: existing, Expected: es.NoStream, Actual: -1}
+			}
 		}
 		if err == nil {
 			err = checkClaims(br, claims)
@@ -142,6 +151,10 @@ func checkClaims(br pgx.BatchResults, claims []es.Claim) error {
 
 // importError maps what PostgreSQL said to the es errors.
 func (s *Store) importError(ctx context.Context, err error) error {
+	var conflict *es.ConcurrencyError
+	if errors.As(err, &conflict) {
+		return conflict
+	}
 	var taken claimTaken
 	if errors.As(err, &taken) {
 		return &es.DuplicateError{Scope: taken.claim.Scope, Value: taken.claim.Value}
@@ -149,24 +162,14 @@ func (s *Store) importError(ctx context.Context, err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {
-		case pgErr.Code == codeUniqueViolation && pgErr.ConstraintName == "streams_pkey":
-			return &es.ConcurrencyError{Stream: streamOf(pgErr.Detail), Expected: es.NoStream, Actual: -1}
+		case pgErr.Code == codeUniqueViolation && pgErr.ConstraintName == "events_stream_version_key":
+			// Unreachable while every writer takes the stream locks; the detail names the key.
+			return &es.ConcurrencyError{Expected: es.NoStream, Actual: -1}
 		case pgErr.Code == codeUniqueViolation && pgErr.ConstraintName == "events_event_id_key":
 			return fmt.Errorf("es/postgres: import: %w", es.ErrDuplicateEventID)
 		}
 	}
 	return wrap(ctx, "import", err)
-}
-
-// streamOf extracts the stream id from a unique violation's detail,
-// `Key (stream_id)=(product-1) already exists.`; "" if it has another shape.
-func streamOf(detail string) string {
-	const prefix = "Key (stream_id)=("
-	const suffix = ") already exists."
-	if len(detail) > len(prefix)+len(suffix) && detail[:len(prefix)] == prefix && detail[len(detail)-len(suffix):] == suffix {
-		return detail[len(prefix) : len(detail)-len(suffix)]
-	}
-	return ""
 }
 
 // importRows is the COPY source of Import: every event of every stream, in order.
