@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -27,7 +28,12 @@ func TestDiff_CountsThisProcessesWork(t *testing.T) {
 	}
 	self := os.Getpid()
 	before := Take()
-	for start := time.Now(); time.Since(start) < 300*time.Millisecond; {
+	// Spin until the process has used 150ms of CPU by its own account (getrusage), however
+	// busy the machine is: wall time would give it less on a loaded machine.
+	for start, used := time.Now(), rusage(t); rusage(t)-used < 150*time.Millisecond; {
+		if time.Since(start) > 30*time.Second {
+			t.Fatal("could not use 150ms of CPU in 30s")
+		}
 	}
 	after := Take()
 	usage := Diff(before, after, func(_ Snapshot, pid int) string {
@@ -42,4 +48,13 @@ func TestDiff_CountsThisProcessesWork(t *testing.T) {
 	if after.busy-before.busy < usage[0].CPU-2*clockTick {
 		t.Fatalf("machine busy %s < this process's %s", after.busy-before.busy, usage[0].CPU)
 	}
+}
+
+// rusage is the CPU time (user + system) the process has used so far.
+func rusage(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
