@@ -12,6 +12,10 @@ type process struct {
 	grpcAddrEnv string
 	// http is true for the edge: it gets STOREFRONT_HTTP_ADDR; readiness is GET /readyz.
 	http bool
+	// readyPath, for a process without gRPC server or edge (the projector), is the path on
+	// its STOREFRONT_METRICS_ADDR that answers 200 once it is ready; the launcher waits for
+	// it before starting the next process.
+	readyPath string
 }
 
 // fleet lists the processes in start order; they stop in reverse order.
@@ -19,6 +23,8 @@ func fleet() []process {
 	return []process{
 		{name: "identity", binary: "identity", grpcAddrEnv: "STOREFRONT_IDENTITY_ADDR"},
 		{name: "catalog", binary: "catalog", grpcAddrEnv: "STOREFRONT_CATALOG_ADDR"},
+		// Ready once every read model is built, so the catalog's queries find theirs.
+		{name: "projector", binary: "projector", readyPath: "/readyz"},
 		{name: "gateway", binary: "gateway", http: true},
 	}
 }

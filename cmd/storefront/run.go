@@ -97,6 +97,10 @@ func run(ctx context.Context, log *slog.Logger, bin, data string) (err error) {
 			if err := waitGRPC(ctx, c, lookup(env, p.grpcAddrEnv), 60*time.Second); err != nil {
 				return err
 			}
+		case p.readyPath != "":
+			if err := l.waitHTTP(ctx, c, "http://"+metrics[p.name]+p.readyPath, 60*time.Second); err != nil {
+				return err
+			}
 		}
 	}
 	l.banner(cfg, env, metrics, time.Since(started))

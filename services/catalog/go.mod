@@ -3,9 +3,12 @@ module github.com/storefront/storefront/services/catalog
 go 1.26.0
 
 require (
+	github.com/google/go-cmp v0.7.0
 	github.com/google/uuid v1.6.0
+	github.com/jackc/pgx/v5 v5.12.0
 	github.com/nats-io/nats.go v1.55.0
 	github.com/storefront/storefront/platform v0.0.0
+	github.com/storefront/storefront/projections v0.0.0
 	github.com/storefront/storefront/proto v0.0.0
 	golang.org/x/sync v0.25.0
 	golang.org/x/text v0.44.0
@@ -40,7 +43,6 @@ require (
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.33.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
-	github.com/jackc/pgx/v5 v5.12.0 // indirect
 	github.com/jackc/puddle/v2 v2.2.3 // indirect
 	github.com/klauspost/compress v1.20.4 // indirect
 	github.com/lufia/plan9stats v0.0.0-20260330125221-c963978e514e // indirect
@@ -107,5 +109,6 @@ require (
 
 replace (
 	github.com/storefront/storefront/platform => ../../platform
+	github.com/storefront/storefront/projections => ../../projections
 	github.com/storefront/storefront/proto => ../../proto
 )

@@ -24,6 +24,7 @@ import (
 	"github.com/storefront/storefront/platform/pgmigrate"
 	"github.com/storefront/storefront/platform/relay"
 	"github.com/storefront/storefront/platform/telemetry"
+	readmodel "github.com/storefront/storefront/projections/catalog"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
 	"github.com/storefront/storefront/services/catalog/internal/adapters"
 	"github.com/storefront/storefront/services/catalog/internal/app"
@@ -47,9 +48,13 @@ type Config struct {
 	GRPCAddr    string
 	MetricsAddr string
 	DatabaseURL string
-	NATSURL     string
-	Replicas    int
-	LogLevel    slog.Level
+	// ReadDatabaseURL is the database of the read models (projections/catalog's read
+	// schema), which the queries read: STOREFRONT_READ_DATABASE_URL, by default the same
+	// database as STOREFRONT_DATABASE_URL.
+	ReadDatabaseURL string
+	NATSURL         string
+	Replicas        int
+	LogLevel        slog.Level
 }
 
 func loadConfig(env *config.Env) (Config, error) {
@@ -60,6 +65,7 @@ func loadConfig(env *config.Env) (Config, error) {
 		NATSURL:     env.URL("STOREFRONT_NATS_URL", "", "nats", "tls"),
 		Replicas:    env.Int("STOREFRONT_STREAM_REPLICAS", 1, 1, 5),
 	}
+	cfg.ReadDatabaseURL = env.URL("STOREFRONT_READ_DATABASE_URL", cfg.DatabaseURL, "postgres", "postgresql")
 	cfg.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
 	if cfg.DatabaseURL == "" {
 		env.Fail("STOREFRONT_DATABASE_URL", "is required")
@@ -161,18 +167,26 @@ func run(ctx context.Context) error {
 	}
 	registry := Registry()
 
+	// The queries read the catalog read model, which the projector (projections/cmd/projector)
+	// builds and feeds; until its first build they answer 503.
+	readPool := pool
+	if cfg.ReadDatabaseURL != cfg.DatabaseURL {
+		if readPool, err = postgres.NewPool(ctx, postgres.PoolConfig{URL: cfg.ReadDatabaseURL}); err != nil {
+			return fmt.Errorf("read-model database: %w", err)
+		}
+		defer readPool.Close()
+	}
+
 	storeOpts := []aggregate.Option{aggregate.WithPropagator(tel.Propagator), aggregate.WithLogger(log)}
 	application := app.New(app.Deps{
 		Products:     aggregate.NewStore(store, registry, domain.NewProduct, append(storeOpts, aggregate.WithRetries(productRetries))...),
 		Categories:   aggregate.NewStore(store, registry, domain.NewCategory, storeOpts...),
 		Reservations: aggregate.NewStore(store, registry, domain.NewReservation, storeOpts...),
 		Owners:       adapters.ClaimOwners{Claims: store},
-		// Queries read the catalog read model, which projections/catalog builds; until its
-		// reader is wired here they answer 503 (commands do not need it).
-		Reader:   adapters.ReadModelPending{},
-		Clock:    time.Now,
-		Currency: storeCurrency,
-		Log:      log,
+		Reader:       adapters.ReadModel{Queries: readmodel.NewQueries(readPool)},
+		Clock:        time.Now,
+		Currency:     storeCurrency,
+		Log:          log,
 	})
 
 	nc, err := nats.Connect(cfg.NATSURL, nats.Name("catalog"), nats.MaxReconnects(-1))

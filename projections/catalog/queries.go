@@ -1,0 +1,309 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Product statuses.
+const (
+	StatusActive  = "active"
+	StatusDeleted = "deleted"
+)
+
+// Sort orders a product list. Every sort breaks ties by id ascending.
+type Sort string
+
+// The sorts of API.md.
+const (
+	// SortRelevance: full-text rank (ts_rank_cd) of the query, best first. Only with a query.
+	SortRelevance Sort = "relevance"
+	// SortNewest: created_at descending.
+	SortNewest     Sort = "newest"
+	SortPriceAsc   Sort = "price_asc"
+	SortPriceDesc  Sort = "price_desc"
+	SortRatingDesc Sort = "rating_desc"
+)
+
+// MaxPerPage bounds a page.
+const MaxPerPage = 100
+
+var (
+	// ErrNotFound: no product has that id or slug.
+	ErrNotFound = errors.New("catalog read model: product not found")
+	// ErrInvalidFilter: a filter the caller should have validated (page, per page, sort,
+	// status) is out of range.
+	ErrInvalidFilter = errors.New("catalog read model: invalid filter")
+)
+
+// Spec is a product's technical specification.
+type Spec struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+	Unit  string `json:"unit"`
+}
+
+// Image is a picture of a product.
+type Image struct {
+	URL string `json:"url"`
+	Alt string `json:"alt"`
+}
+
+// Product is a row of the products table.
+type Product struct {
+	ID, SKU, Name, Slug, Description string
+	// Category is the category's slug.
+	Category, Brand string
+	PriceMinor      int64
+	Currency        string
+	Specs           []Spec
+	Images          []Image
+	// OnHand is the units in the warehouse; Stock those available to sell (on hand minus
+	// held for orders).
+	OnHand, Stock int32
+	RatingAverage float64
+	RatingCount   int32
+	// Status is StatusActive or StatusDeleted.
+	Status               string
+	CreatedAt, UpdatedAt time.Time
+}
+
+// Category is a row of the categories table; Parent is a slug, or empty at the top.
+type Category struct {
+	Slug, Name, Parent string
+}
+
+// ProductFilter selects, orders and pages active products.
+type ProductFilter struct {
+	// Page ≥ 1 and PerPage 1..MaxPerPage.
+	Page, PerPage int
+	// Category, if set: products of that category and of all its subcategories.
+	Category string
+	// PriceMin and PriceMax, if set, bound price_minor inclusively.
+	PriceMin, PriceMax *int64
+	// Query, if set, matches the search vector as websearch_to_tsquery('english', Query):
+	// words, "quoted phrases", -exclusions and or.
+	Query string
+	// InStock, if set: true keeps products with stock > 0, false those with none.
+	InStock *bool
+	// Sort is required; SortRelevance needs a Query.
+	Sort Sort
+}
+
+// AdminFilter selects and pages products of any status, newest first.
+type AdminFilter struct {
+	Page, PerPage int
+	// Status is "" (any), StatusActive or StatusDeleted.
+	Status string
+}
+
+// ProductPage is one page of a list and the exact count of the list's products.
+type ProductPage struct {
+	Items []Product
+	Total int
+}
+
+// Queries reads the catalog read model through the views of its read schema (Name), which
+// the projector points at the active generation. It is safe for concurrent use. Before the
+// projection's first build the views do not exist, and every query fails (a PostgreSQL
+// undefined_table or invalid_schema_name error).
+type Queries struct {
+	db     *pgxpool.Pool
+	schema string
+}
+
+// NewQueries returns the queries over the read model in db.
+func NewQueries(db *pgxpool.Pool) *Queries { return &Queries{db: db, schema: Name} }
+
+const productColumns = `p.id::text, p.sku, p.name, p.slug, p.description, p.category, p.brand, p.price_minor, p.currency,
+	p.specs, p.images, p.on_hand, p.stock, p.rating_average, p.rating_count, p.status, p.created_at, p.updated_at`
+
+func scanProduct(row pgx.Row, extra ...any) (Product, error) {
+	var p Product
+	dest := append([]any{&p.ID, &p.SKU, &p.Name, &p.Slug, &p.Description, &p.Category, &p.Brand, &p.PriceMinor, &p.Currency,
+		&p.Specs, &p.Images, &p.OnHand, &p.Stock, &p.RatingAverage, &p.RatingCount, &p.Status, &p.CreatedAt, &p.UpdatedAt}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return Product{}, err
+	}
+	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+	return p, nil
+}
+
+func checkPage(page, perPage int) error {
+	if page < 1 || perPage < 1 || perPage > MaxPerPage {
+		return fmt.Errorf("%w: page %d, per page %d", ErrInvalidFilter, page, perPage)
+	}
+	return nil
+}
+
+// where builds a parameterised WHERE clause.
+type where struct {
+	conds []string
+	args  []any
+}
+
+// arg adds a parameter and returns its placeholder.
+func (w *where) arg(v any) string {
+	w.args = append(w.args, v)
+	return "$" + strconv.Itoa(len(w.args))
+}
+
+func (w *where) and(cond string) { w.conds = append(w.conds, cond) }
+
+func (w *where) String() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// ListProducts returns one page of the active products matching f, in f.Sort order with
+// ties broken by id, and the number of all of them. A page past the end has no items and the
+// true total.
+func (q *Queries) ListProducts(ctx context.Context, f ProductFilter) (ProductPage, error) {
+	if err := checkPage(f.Page, f.PerPage); err != nil {
+		return ProductPage{}, err
+	}
+	var (
+		w      where
+		with   string
+		tsq    string
+		orders = map[Sort]string{
+			SortNewest:     "p.created_at DESC, p.id",
+			SortPriceAsc:   "p.price_minor, p.id",
+			SortPriceDesc:  "p.price_minor DESC, p.id",
+			SortRatingDesc: "p.rating_average DESC, p.id",
+		}
+	)
+	w.and("p.status = 'active'")
+	if f.Query != "" {
+		tsq = "websearch_to_tsquery('english', " + w.arg(f.Query) + ")"
+		w.and("p.search @@ " + tsq)
+		orders[SortRelevance] = "ts_rank_cd(p.search, " + tsq + ") DESC, p.id"
+	}
+	order, ok := orders[f.Sort]
+	if !ok {
+		return ProductPage{}, fmt.Errorf("%w: sort %q (relevance needs a query)", ErrInvalidFilter, f.Sort)
+	}
+	if f.Category != "" {
+		// The category and its subcategories, at any depth.
+		with = `WITH RECURSIVE subtree (slug) AS (
+				SELECT ` + w.arg(f.Category) + `::text COLLATE "C"
+				UNION
+				SELECT c.slug FROM ` + table(q.schema, "categories") + ` AS c JOIN subtree AS s ON c.parent = s.slug)
+			`
+		w.and("p.category IN (SELECT slug FROM subtree)")
+	}
+	if f.PriceMin != nil {
+		w.and("p.price_minor >= " + w.arg(*f.PriceMin))
+	}
+	if f.PriceMax != nil {
+		w.and("p.price_minor <= " + w.arg(*f.PriceMax))
+	}
+	if f.InStock != nil {
+		if *f.InStock {
+			w.and("p.stock > 0")
+		} else {
+			w.and("p.stock = 0")
+		}
+	}
+	from := " FROM " + table(q.schema, "products") + " AS p" + w.String()
+	return q.page(ctx, with, from, order, f.Page, f.PerPage, w.args)
+}
+
+// page reads one page with the total (count(*) OVER () in the same query); a page past the
+// end returns no row to carry the total, so it is counted apart.
+func (q *Queries) page(ctx context.Context, with, from, order string, page, perPage int, args []any) (ProductPage, error) {
+	n := len(args)
+	sql := with + "SELECT " + productColumns + ", count(*) OVER ()" + from + " ORDER BY " + order +
+		" LIMIT $" + strconv.Itoa(n+1) + " OFFSET $" + strconv.Itoa(n+2)
+	rows, err := q.db.Query(ctx, sql, append(args, perPage, (page-1)*perPage)...)
+	if err != nil {
+		return ProductPage{}, fmt.Errorf("catalog read model: list products: %w", err)
+	}
+	out := ProductPage{Items: []Product{}}
+	var total int64
+	out.Items, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Product, error) { return scanProduct(row, &total) })
+	if err != nil {
+		return ProductPage{}, fmt.Errorf("catalog read model: list products: %w", err)
+	}
+	if len(out.Items) == 0 {
+		out.Items = []Product{}
+		if page > 1 {
+			if err := q.db.QueryRow(ctx, with+"SELECT count(*)"+from, args...).Scan(&total); err != nil {
+				return ProductPage{}, fmt.Errorf("catalog read model: count products: %w", err)
+			}
+		}
+	}
+	out.Total = int(total)
+	return out, nil
+}
+
+// GetProduct returns the product, active or deleted, whose id (a UUID) or else slug is
+// idOrSlug; ErrNotFound if none.
+func (q *Queries) GetProduct(ctx context.Context, idOrSlug string) (Product, error) {
+	sql := "SELECT " + productColumns + " FROM " + table(q.schema, "products") + " AS p "
+	var arg any = idOrSlug
+	if id, err := uuid.Parse(idOrSlug); err == nil {
+		sql += "WHERE p.id = $1"
+		arg = id
+	} else {
+		// Slugs are unique on the write side; should the read model briefly hold a slug twice
+		// (a rename and a new claim applied out of order across streams), prefer the active,
+		// most recently updated product.
+		sql += "WHERE p.slug = $1 ORDER BY p.status = 'active' DESC, p.updated_at DESC, p.id LIMIT 1"
+	}
+	p, err := scanProduct(q.db.QueryRow(ctx, sql, arg))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Product{}, fmt.Errorf("%w: %q", ErrNotFound, idOrSlug)
+	}
+	if err != nil {
+		return Product{}, fmt.Errorf("catalog read model: get product: %w", err)
+	}
+	return p, nil
+}
+
+// ListCategories returns every category, ordered by slug in byte order.
+func (q *Queries) ListCategories(ctx context.Context) ([]Category, error) {
+	rows, err := q.db.Query(ctx, `SELECT slug, name, parent FROM `+table(q.schema, "categories")+` ORDER BY slug COLLATE "C"`)
+	if err != nil {
+		return nil, fmt.Errorf("catalog read model: list categories: %w", err)
+	}
+	cs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Category, error) {
+		var c Category
+		return c, row.Scan(&c.Slug, &c.Name, &c.Parent)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("catalog read model: list categories: %w", err)
+	}
+	if cs == nil {
+		cs = []Category{}
+	}
+	return cs, nil
+}
+
+// AdminListProducts returns one page of the products of any status (or of f.Status), newest
+// first with ties by id, and their total.
+func (q *Queries) AdminListProducts(ctx context.Context, f AdminFilter) (ProductPage, error) {
+	if err := checkPage(f.Page, f.PerPage); err != nil {
+		return ProductPage{}, err
+	}
+	var w where
+	switch f.Status {
+	case "":
+	case StatusActive, StatusDeleted:
+		w.and("p.status = " + w.arg(f.Status))
+	default:
+		return ProductPage{}, fmt.Errorf("%w: status %q", ErrInvalidFilter, f.Status)
+	}
+	from := " FROM " + table(q.schema, "products") + " AS p" + w.String()
+	return q.page(ctx, "", from, "p.created_at DESC, p.id", f.Page, f.PerPage, w.args)
+}
