@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // querier runs a query: a pool or a pgx.Tx.
@@ -41,6 +42,45 @@ func ddlHash(ddl string) string {
 	return hex.EncodeToString(h[:8])
 }
 
+// inSchema runs sql in tx with search_path set to schema, then restores the search_path.
+func inSchema(ctx context.Context, tx pgx.Tx, schema, sql string) error {
+	var saved string
+	if err := tx.QueryRow(ctx, `SELECT current_setting('search_path')`).Scan(&saved); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `SELECT set_config('search_path', $1, true)`, ident(schema)); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, sql); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `SELECT set_config('search_path', $1, true)`, saved)
+	return err
+}
+
+// createIndexes creates the deferred indexes of an IndexedProjection in schema.
+func createIndexes(ctx context.Context, pool *pgxpool.Pool, p Projection, schema string) error {
+	ip, ok := p.(IndexedProjection)
+	if !ok {
+		return nil
+	}
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return inSchema(ctx, tx, schema, ip.Indexes(schema)) })
+	if err != nil {
+		return fmt.Errorf("indexes of projection %s in %s: %w", p.Name(), schema, err)
+	}
+	return nil
+}
+
+// definition is what a generation is built from: the DDL and the deferred indexes.
+func definition(p Projection) string {
+	const probe = "projector_ddl_schema"
+	d := p.DDL(probe)
+	if ip, ok := p.(IndexedProjection); ok {
+		d += "\n-- indexes\n" + ip.Indexes(probe)
+	}
+	return d
+}
+
 // createGeneration creates the schema of a new generation, its idempotency record and the
 // projection's tables, in tx.
 func createGeneration(ctx context.Context, tx pgx.Tx, p Projection, schema string) error {
@@ -58,18 +98,8 @@ func createGeneration(ctx context.Context, tx pgx.Tx, p Projection, schema strin
 			return fmt.Errorf("create generation %s: %w", schema, err)
 		}
 	}
-	var saved string
-	if err := tx.QueryRow(ctx, `SELECT current_setting('search_path')`).Scan(&saved); err != nil {
-		return fmt.Errorf("create generation %s: %w", schema, err)
-	}
-	if _, err := tx.Exec(ctx, `SELECT set_config('search_path', $1, true)`, ident(schema)); err != nil {
-		return fmt.Errorf("create generation %s: %w", schema, err)
-	}
-	if _, err := tx.Exec(ctx, p.DDL(schema)); err != nil {
+	if err := inSchema(ctx, tx, schema, p.DDL(schema)); err != nil {
 		return fmt.Errorf("create generation %s: DDL of projection %s: %w", schema, p.Name(), err)
-	}
-	if _, err := tx.Exec(ctx, `SELECT set_config('search_path', $1, true)`, saved); err != nil {
-		return fmt.Errorf("create generation %s: %w", schema, err)
 	}
 	return nil
 }

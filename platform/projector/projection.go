@@ -62,6 +62,20 @@ type BatchProjection interface {
 	ApplyBatch(ctx context.Context, tx pgx.Tx, schema string, evs []es.RecordedEvent) error
 }
 
+// IndexedProjection is a Projection with secondary indexes that are cheaper to build once,
+// over a full table, than to maintain row by row while a rebuild fills it (a GIN index over
+// a tsvector, say). A rebuild creates them after it has caught up with the stores and
+// before the switch; live batches then maintain them as usual.
+type IndexedProjection interface {
+	Projection
+
+	// Indexes returns the statements that create the indexes in schema, run like DDL (one
+	// transaction, search_path schema). They must be idempotent (CREATE INDEX IF NOT EXISTS):
+	// a rebuild interrupted after creating them runs them again when it resumes. Indexes
+	// that enforce a constraint (UNIQUE) belong in DDL, so that they hold from the start.
+	Indexes(schema string) string
+}
+
 var (
 	// ErrUnknownEvent is what Apply wraps for an event type or schema version it does not
 	// know. Such an event is parked without retries (reason ReasonUnknownEvent).

@@ -100,6 +100,9 @@ func (r *Runtime) Rebuild(ctx context.Context, name string) error {
 	if err := r.catchUp(ctx, b); err != nil {
 		return r.failBuild(ctx, span, p, err)
 	}
+	if err := createIndexes(ctx, r.pool, p, b.schema); err != nil {
+		return r.failBuild(ctx, span, p, err)
+	}
 	prev, err := r.switchTo(ctx, b)
 	if err != nil {
 		return r.failBuild(ctx, span, p, err)
@@ -135,7 +138,7 @@ func (r *Runtime) startBuild(ctx context.Context, p Projection) (*build, error) 
 	name := p.Name()
 	b := &build{p: p, contexts: contextsOf(p), pos: map[string]es.Position{}, head: map[string]es.Position{},
 		blocked: map[string]int64{}, started: time.Now()}
-	hash := ddlHash(p.DDL("projector_ddl_schema"))
+	hash := ddlHash(definition(p))
 	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO projector.projections (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, name); err != nil {
 			return err

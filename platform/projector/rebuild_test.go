@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/storefront/storefront/platform/es"
 	"github.com/storefront/storefront/platform/es/postgres"
 	"github.com/storefront/storefront/platform/projector"
@@ -288,4 +290,56 @@ func testRebuildPoisonedEventBlocksItsStreamAcrossBatches(t *testing.T, batch bo
 		p, err := rt.Parked(context.Background(), "counts")
 		return err == nil && len(p) == 27 && p[26].Version == 31 && p[26].Reason == projector.ReasonStreamBlocked, fmt.Sprint(len(p), err)
 	})
+}
+
+// indexedCounter is the counter with a deferred index; it records whether the index
+// existed whenever it applied an event.
+type indexedCounter struct {
+	*counter
+	mu                  sync.Mutex
+	withIdx, withoutIdx int
+}
+
+func (c *indexedCounter) Indexes(string) string {
+	return `CREATE INDEX IF NOT EXISTS stream_counts_by_events ON stream_counts (events)`
+}
+
+func (c *indexedCounter) Apply(ctx context.Context, tx pgx.Tx, schema string, ev es.RecordedEvent) error {
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, schema+".stream_counts_by_events").Scan(&exists); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if exists {
+		c.withIdx++
+	} else {
+		c.withoutIdx++
+	}
+	c.mu.Unlock()
+	return c.counter.Apply(ctx, tx, schema, ev)
+}
+
+func TestRebuild_CreatesDeferredIndexesAfterCatchingUp(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, []string{"catalog"})
+	bc := h.ctx("catalog")
+	h.appendEvents(bc, "product-1", 20, changedType, es.Metadata{})
+	proj := &indexedCounter{counter: newCounter(bc)}
+	var _ projector.IndexedProjection = proj
+	rt := h.runtime(proj)
+	h.startBuilt(rt, "counts")
+	h.publish(bc, h.appendEvents(bc, "product-1", 5, changedType, es.Metadata{})...)
+	h.countsReach("counts", h.expectedCounts(), 15*time.Second)
+
+	proj.mu.Lock()
+	with, without := proj.withIdx, proj.withoutIdx
+	proj.mu.Unlock()
+	if without != 20 || with != 5 {
+		t.Errorf("applied %d events without the index and %d with it; want the 20 of the build without, the 5 live ones with", without, with)
+	}
+	var n int
+	if err := h.db.Pool.QueryRow(context.Background(),
+		`SELECT count(*) FROM pg_indexes WHERE schemaname = 'counts_g1' AND indexname = 'stream_counts_by_events'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("index in the active generation: %d, %v", n, err)
+	}
 }

@@ -206,7 +206,7 @@ func table(schema, name string) string { return pgx.Identifier{schema, name}.San
 
 // productColumns are parallel arrays of product rows, unnest()ed by the statements.
 type productArrays struct {
-	ids                                                                 []uuid.UUID
+	ids                                                                 [][16]byte // not uuid.UUID: pgx would encode it through its Valuer, as text
 	skus, names, slugs, descriptions, categories, brands, specs, images []string
 	prices                                                              []int64
 	currencies, statuses                                                []string
@@ -215,7 +215,7 @@ type productArrays struct {
 }
 
 func (a *productArrays) add(r *productRow) {
-	a.ids = append(a.ids, r.id)
+	a.ids = append(a.ids, [16]byte(r.id))
 	a.skus, a.names, a.slugs = append(a.skus, r.sku), append(a.names, r.name), append(a.slugs, r.slug)
 	a.descriptions, a.categories, a.brands = append(a.descriptions, r.description), append(a.categories, r.category), append(a.brands, r.brand)
 	a.specs, a.images = append(a.specs, r.specs), append(a.images, r.images)

@@ -36,7 +36,10 @@ type Projection struct {
 	perEvent bool
 }
 
-var _ projector.BatchProjection = (*Projection)(nil)
+var (
+	_ projector.BatchProjection   = (*Projection)(nil)
+	_ projector.IndexedProjection = (*Projection)(nil)
+)
 
 // New returns the projection over the catalog context's events.
 func New() *Projection { return NewForContext(Context) }
@@ -58,9 +61,9 @@ func (p *Projection) Name() string { return Name }
 // Contexts implements projector.Projection.
 func (p *Projection) Contexts() []string { return []string{p.context} }
 
-// DDL implements projector.Projection. Every index serves a filter or sort of Queries; the
-// public ones are partial (active products only), and every sort ends with the id, which
-// breaks ties.
+// DDL implements projector.Projection: the tables. Their secondary indexes are in Indexes:
+// every one serves a filter or sort of Queries; the public ones are partial (active
+// products only), and every sort ends with the id, which breaks ties.
 func (p *Projection) DDL(string) string {
 	return `
 CREATE TABLE categories (
@@ -69,7 +72,6 @@ CREATE TABLE categories (
     parent     text COLLATE "C" NOT NULL,
     created_at timestamptz NOT NULL
 );
-CREATE INDEX categories_parent ON categories (parent);
 
 CREATE TABLE products (
     id             uuid PRIMARY KEY,
@@ -99,14 +101,21 @@ CREATE TABLE products (
         setweight(jsonb_to_tsvector('english'::regconfig, specs, '["string"]'), 'D')
     ) STORED
 ) WITH (fillfactor = 90);
+`
+}
 
-CREATE INDEX products_search ON products USING gin (search) WHERE status = 'active';
-CREATE INDEX products_newest ON products (created_at DESC, id) WHERE status = 'active';
-CREATE INDEX products_price ON products (price_minor, id) WHERE status = 'active';
-CREATE INDEX products_rating ON products (rating_average DESC, id) WHERE status = 'active';
-CREATE INDEX products_category ON products (category, created_at DESC, id) WHERE status = 'active';
-CREATE INDEX products_slug ON products (slug);
-CREATE INDEX products_admin ON products (created_at DESC, id);
+// Indexes implements projector.IndexedProjection: a rebuild builds them once over the full
+// tables (much cheaper than maintaining the GIN index row by row), before the switch.
+func (p *Projection) Indexes(string) string {
+	return `
+CREATE INDEX IF NOT EXISTS products_search ON products USING gin (search) WHERE status = 'active';
+CREATE INDEX IF NOT EXISTS products_newest ON products (created_at DESC, id) WHERE status = 'active';
+CREATE INDEX IF NOT EXISTS products_price ON products (price_minor, id) WHERE status = 'active';
+CREATE INDEX IF NOT EXISTS products_rating ON products (rating_average DESC, id) WHERE status = 'active';
+CREATE INDEX IF NOT EXISTS products_category ON products (category, created_at DESC, id) WHERE status = 'active';
+CREATE INDEX IF NOT EXISTS products_slug ON products (slug);
+CREATE INDEX IF NOT EXISTS products_admin ON products (created_at DESC, id);
+CREATE INDEX IF NOT EXISTS categories_parent ON categories (parent);
 `
 }
 
