@@ -92,6 +92,8 @@ func startFleet(t *testing.T, env ...string) *fleet {
 	cmd := exec.Command(filepath.Join(bin, "storefront"), "run", "-bin", bin, "-data", data)
 	cmd.Env = append(os.Environ(), "STOREFRONT_HTTP_ADDR="+addr, "STOREFRONT_DATABASE_URL="+db.URL,
 		"STOREFRONT_BCRYPT_COST=4", "STOREFRONT_LOG_LEVEL=warn",
+		// Tests start from an empty catalog; TestDemoCatalog turns the demo data back on.
+		"STOREFRONT_DEMO_DATA=false",
 		// Fleets share the machine's Redis; their keys must not meet.
 		fmt.Sprintf("STOREFRONT_REDIS_PREFIX=e2e%d:", port))
 	cmd.Env = append(cmd.Env, env...)

@@ -48,6 +48,10 @@ func run(ctx context.Context, log *slog.Logger, bin, data string) (err error) {
 	if err != nil {
 		return err
 	}
+	demoData, err := demoDataEnabled(config.FromOS())
+	if err != nil {
+		return err
+	}
 	l := &launcher{log: log, bin: bin, data: data, exited: make(chan *child, 16)}
 	defer l.stop()
 
@@ -102,6 +106,9 @@ func run(ctx context.Context, log *slog.Logger, bin, data string) (err error) {
 				return err
 			}
 		}
+	}
+	if demoData {
+		defer l.loadDemoCatalog(ctx, env)() // in the background: the banner does not wait
 	}
 	l.banner(cfg, env, metrics, time.Since(started))
 

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/storefront/storefront/platform/config"
+	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
+	"github.com/storefront/storefront/services/catalog/demo"
+)
+
+// demoWorkers is how many products the launcher creates at once: enough to load the demo
+// catalog in about a second without starving the fleet that is starting next to it.
+const demoWorkers = 8
+
+// demoDataEnabled reads STOREFRONT_DEMO_DATA (default true): whether `storefront run` loads
+// the demo catalog. Read before anything starts, so a bad value stops start-up at once.
+func demoDataEnabled(env *config.Env) (bool, error) {
+	on := env.Bool("STOREFRONT_DEMO_DATA", true)
+	return on, env.Err()
+}
+
+// loadDemoCatalog loads the demo catalog (package demo) into the fleet's catalog service in
+// the background, through its gRPC commands, and logs what it created. It is idempotent, so
+// every start loads it and only the first creates anything; the banner does not wait for
+// it. A failure is logged and leaves the fleet running. The returned function stops the
+// load if it still runs and waits for it; call it before the fleet stops.
+func (l *launcher) loadDemoCatalog(ctx context.Context, env []string) (wait func()) {
+	addr := lookup(env, "STOREFRONT_CATALOG_ADDR")
+	if !inFleet("catalog") || addr == "" {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := loadDemo(ctx, l.log, addr); err != nil && !errors.Is(err, context.Canceled) {
+			l.log.Error("demo catalog: load failed; the fleet runs on (STOREFRONT_DEMO_DATA=false skips it)", "catalog", addr, "err", err)
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+func loadDemo(ctx context.Context, log *slog.Logger, addr string) error {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	res, err := demo.LoadDemo(demo.AdminContext(ctx), catalogv1.NewCatalogServiceClient(conn), demo.Options{Workers: demoWorkers})
+	if err != nil {
+		return err
+	}
+	log.Info("demo catalog loaded", "catalog", addr,
+		"categories_created", res.CategoriesCreated, "categories_existing", res.CategoriesExisting,
+		"products_created", res.ProductsCreated, "products_existing", res.ProductsExisting,
+		"took", res.Took.Round(time.Millisecond))
+	return nil
+}

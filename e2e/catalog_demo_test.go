@@ -1,0 +1,84 @@
+package e2e
+
+import (
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
+	"github.com/storefront/storefront/services/catalog/demo"
+)
+
+var demoLoaded = regexp.MustCompile(`msg="demo catalog loaded" .*catalog=(\S+) categories_created=(\d+) categories_existing=(\d+) products_created=(\d+) products_existing=(\d+) took=(\S+)`)
+
+// TestDemoCatalog_LoadedOnceAtStart starts the fleet as `make run` does, demo data on (its
+// default), and checks that the launcher loaded the demo catalog through the catalog's
+// commands: every category and product created, their events on the CATALOG stream, and a
+// second load creating nothing.
+func TestDemoCatalog_LoadedOnceAtStart(t *testing.T) {
+	f := startFleet(t, "STOREFRONT_DEMO_DATA=true")
+	categories, products := len(demo.Categories()), len(demo.Products())
+
+	var m []string
+	for deadline := time.Now().Add(60 * time.Second); m == nil; time.Sleep(50 * time.Millisecond) {
+		if m = demoLoaded.FindStringSubmatch(f.logs.String()); m == nil && time.Now().After(deadline) {
+			t.Fatalf("the launcher logged no demo catalog load within 60s:\n%s", f.logs)
+		}
+	}
+	t.Logf("launcher: %s", m[0])
+	n := func(i int) int { v, _ := strconv.Atoi(m[i]); return v }
+	if n(2) != categories || n(3) != 0 || n(4) != products || n(5) != 0 {
+		t.Fatalf("first load: %s, want %d categories and %d products created", m[0], categories, products)
+	}
+
+	nc, err := nats.Connect(f.natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// count is how many messages of subject the CATALOG stream holds.
+	count := func(subject string) int {
+		s, err := js.Stream(t.Context(), "CATALOG")
+		if err != nil {
+			return 0
+		}
+		info, err := s.Info(t.Context(), jetstream.WithSubjectFilter(subject))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int(info.State.Subjects[subject])
+	}
+	const created = "catalog.product.ProductCreated"
+	for deadline := time.Now().Add(20 * time.Second); count(created) != products; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d ProductCreated on the CATALOG stream, want %d", count(created), products)
+		}
+	}
+
+	conn, err := grpc.NewClient(m[1], grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	res, err := demo.LoadDemo(demo.AdminContext(t.Context()), catalogv1.NewCatalogServiceClient(conn), demo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.CategoriesCreated+res.ProductsCreated != 0 || res.CategoriesExisting != categories || res.ProductsExisting != products {
+		t.Fatalf("second load: %+v, want everything existing", res)
+	}
+	time.Sleep(500 * time.Millisecond) // what the relay would publish, were anything appended
+	if got := count(created); got != products {
+		t.Fatalf("%d ProductCreated after the second load, want still %d", got, products)
+	}
+}
