@@ -55,7 +55,11 @@ func (s *Store) Import(ctx context.Context, streams []es.NewStream) error {
 		// Sorted, so that concurrent imports and appends of the same streams cannot deadlock.
 		b.Queue(`SELECT count(pg_advisory_xact_lock(hashtextextended('es:' || $2 || ':' || u, 0)))
 			FROM (SELECT u FROM unnest($1::text[]) AS u ORDER BY u) AS sorted`, ids, s.schema)
-		b.Queue(`SELECT stream_id FROM `+q("events")+` WHERE stream_id = ANY($1::text[]) LIMIT 1`, ids)
+		// max() per stream: the planner turns it into one index probe each, whatever its
+		// statistics say (a table filling up fast looks empty to it, and gets scanned).
+		b.Queue(`SELECT u FROM unnest($1::text[]) AS u
+			WHERE (SELECT max(e.stream_version) FROM `+q("events")+` AS e WHERE e.stream_id = u) IS NOT NULL
+			LIMIT 1`, ids)
 		b.Queue(`INSERT INTO `+q("claims")+` (scope, value, stream_id)
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS u (scope, value, stream_id) ORDER BY scope, value
 			ON CONFLICT (scope, value) DO NOTHING
