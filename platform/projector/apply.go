@@ -283,8 +283,10 @@ func (a *applier) readStreams(ctx context.Context, tx pgx.Tx, items []*item) err
 	if len(ids) == 0 {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT stream_id, version, coalesce(blocked_by, 0) FROM `+ident(a.schema, streamsTable)+`
-		WHERE stream_id = ANY($1::text[])`, ids)
+	// A join, not stream_id = ANY($1): the planner may scan the table and compare each row
+	// with the whole array.
+	rows, err := tx.Query(ctx, `SELECT s.stream_id, s.version, coalesce(s.blocked_by, 0)
+		FROM unnest($1::text[]) AS u (stream_id) JOIN `+ident(a.schema, streamsTable)+` AS s USING (stream_id)`, ids)
 	if err != nil {
 		return fmt.Errorf("read streams: %w", err)
 	}

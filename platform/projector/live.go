@@ -77,12 +77,14 @@ func (r *Runtime) consume(ctx context.Context, p Projection, bc string) error {
 func (r *Runtime) consumeSession(ctx context.Context, p Projection, bc string, cons jetstream.Consumer, log *slog.Logger) error {
 	// The server holds at most MaxAckPending unacknowledged messages out, so the queue
 	// never blocks the client's delivery goroutine for long.
-	queue := make(chan jetstream.Msg, r.cfg.MaxAckPending+r.cfg.BatchSize)
+	queue := make(chan received, r.cfg.MaxAckPending+r.cfg.BatchSize)
 	failed := make(chan error, 1)
 	cc, err := cons.Consume(func(m jetstream.Msg) {
+		rc := r.receive(ctx, p, m)
 		select {
-		case queue <- m:
+		case queue <- rc:
 		case <-ctx.Done():
+			rc.span.End()
 		}
 	}, jetstream.PullMaxMessages(min(2*r.cfg.BatchSize, r.cfg.MaxAckPending)),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
@@ -98,7 +100,18 @@ func (r *Runtime) consumeSession(ctx context.Context, p Projection, bc string, c
 	if err != nil {
 		return fmt.Errorf("consume: %w", err)
 	}
-	defer cc.Stop()
+	defer func() {
+		cc.Stop()
+		// Messages received but not applied come again after AckWait; end their spans.
+		for {
+			select {
+			case rc := <-queue:
+				rc.span.End()
+			default:
+				return
+			}
+		}
+	}()
 	var (
 		lagAt time.Time
 		pause = newBackoff()
@@ -135,10 +148,10 @@ func (r *Runtime) consumeSession(ctx context.Context, p Projection, bc string, c
 
 // nextBatch waits up to FetchWait for a first message, then takes whatever else has
 // arrived, up to BatchSize, without waiting.
-func (r *Runtime) nextBatch(ctx context.Context, queue <-chan jetstream.Msg, failed <-chan error) ([]jetstream.Msg, error) {
+func (r *Runtime) nextBatch(ctx context.Context, queue <-chan received, failed <-chan error) ([]received, error) {
 	t := time.NewTimer(r.cfg.FetchWait)
 	defer t.Stop()
-	var first jetstream.Msg
+	var first received
 	select {
 	case first = <-queue:
 	case <-t.C:
@@ -148,7 +161,7 @@ func (r *Runtime) nextBatch(ctx context.Context, queue <-chan jetstream.Msg, fai
 	case err := <-failed:
 		return nil, err
 	}
-	msgs := []jetstream.Msg{first}
+	msgs := []received{first}
 	for len(msgs) < r.cfg.BatchSize {
 		select {
 		case m := <-queue:
@@ -163,43 +176,60 @@ func (r *Runtime) nextBatch(ctx context.Context, queue <-chan jetstream.Msg, fai
 // errStop is returned by the afterCommit hook of tests to stop a consumer.
 var errStop = errors.New("projector: consumer stopped")
 
-// handleBatch applies one fetched batch in one transaction and then acknowledges it.
-func (r *Runtime) handleBatch(ctx context.Context, p Projection, bc string, msgs []jetstream.Msg) error {
+// received is a message prepared for its batch as it arrives (decoded, its span started),
+// while the previous batch is being applied.
+type received struct {
+	msg  jetstream.Msg
+	it   *item
+	span trace.Span
+}
+
+// receive decodes m and starts its span, in the consumer's delivery goroutine.
+func (r *Runtime) receive(ctx context.Context, p Projection, m jetstream.Msg) received {
+	projAttr := attribute.String("projection", p.Name())
+	delivered := uint64(1)
+	if md, err := m.Metadata(); err == nil {
+		delivered = md.NumDelivered
+	}
+	if delivered > 1 {
+		r.metrics.redelivered.Add(ctx, 1, metric.WithAttributes(projAttr))
+	}
+	ev, decodeErr := natsbus.Decode(m.Headers(), m.Data())
+	if decodeErr != nil {
+		ev.Payload = m.Data() // kept with the parked message
+	}
+	parent := r.prop.Extract(ctx, headerCarrier(m.Headers()))
+	ictx, span := r.tracer.Start(parent, "projector.apply "+p.Name(), trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(projAttr, attribute.String("messaging.destination.name", m.Subject()),
+			attribute.String("messaging.message.id", m.Headers().Get(natsbus.HeaderMsgID)),
+			attribute.Int64("messaging.message.delivery_count", int64(delivered)),
+			attribute.String("event.type", ev.Type), attribute.String("event.stream", ev.StreamID),
+			attribute.Int64("event.version", ev.Version)))
+	it := &item{ev: ev, decodeErr: decodeErr, subject: m.Subject(), headers: m.Headers(),
+		delivered: delivered, final: delivered >= uint64(r.cfg.MaxDeliver), ctx: ictx}
+	return received{msg: m, it: it, span: span}
+}
+
+// handleBatch applies one batch of received messages in one transaction and then
+// acknowledges them.
+func (r *Runtime) handleBatch(ctx context.Context, p Projection, bc string, batch []received) error {
 	start := time.Now()
 	projAttr := attribute.String("projection", p.Name())
 	ctx, batchSpan := r.tracer.Start(ctx, "projector.batch "+p.Name(), trace.WithSpanKind(trace.SpanKindConsumer),
 		trace.WithAttributes(projAttr, attribute.String("messaging.system", "nats"),
 			attribute.String("messaging.destination.name", r.cfg.StreamName(bc)),
-			attribute.Int("messaging.batch.message_count", len(msgs))))
+			attribute.Int("messaging.batch.message_count", len(batch))))
 	defer batchSpan.End()
 
-	items := make([]*item, len(msgs))
-	spans := make(map[*item]trace.Span, len(msgs))
-	byItem := make(map[*item]jetstream.Msg, len(msgs))
-	for i, m := range msgs {
-		delivered := uint64(1)
-		if md, err := m.Metadata(); err == nil {
-			delivered = md.NumDelivered
-		}
-		if delivered > 1 {
-			r.metrics.redelivered.Add(ctx, 1, metric.WithAttributes(projAttr))
-		}
-		ev, decodeErr := natsbus.Decode(m.Headers(), m.Data())
-		if decodeErr != nil {
-			ev.Payload = m.Data() // kept with the parked message
-		}
-		parent := r.prop.Extract(ctx, headerCarrier(m.Headers()))
-		ictx, span := r.tracer.Start(parent, "projector.apply "+p.Name(), trace.WithSpanKind(trace.SpanKindConsumer),
-			trace.WithLinks(trace.LinkFromContext(ctx)),
-			trace.WithAttributes(projAttr, attribute.String("messaging.destination.name", m.Subject()),
-				attribute.String("messaging.message.id", m.Headers().Get(natsbus.HeaderMsgID)),
-				attribute.Int64("messaging.message.delivery_count", int64(delivered)),
-				attribute.String("event.type", ev.Type), attribute.String("event.stream", ev.StreamID),
-				attribute.Int64("event.version", ev.Version)))
-		batchSpan.AddLink(trace.LinkFromContext(ictx))
-		it := &item{ev: ev, decodeErr: decodeErr, subject: m.Subject(), headers: m.Headers(),
-			delivered: delivered, final: delivered >= uint64(r.cfg.MaxDeliver), ctx: ictx}
-		items[i], spans[it], byItem[it] = it, span, m
+	items := make([]*item, len(batch))
+	msgs := make([]jetstream.Msg, len(batch))
+	spans := make(map[*item]trace.Span, len(batch))
+	byItem := make(map[*item]jetstream.Msg, len(batch))
+	batchLink := trace.LinkFromContext(ctx)
+	for i, rc := range batch {
+		rc.span.AddLink(batchLink)
+		batchSpan.AddLink(trace.LinkFromContext(rc.it.ctx))
+		items[i], msgs[i], spans[rc.it], byItem[rc.it] = rc.it, rc.msg, rc.span, rc.msg
 	}
 	endSpans := func(err error) {
 		for it, span := range spans {
