@@ -91,7 +91,8 @@ func createGeneration(ctx context.Context, tx pgx.Tx, p Projection, schema strin
 			stream_id  text PRIMARY KEY,
 			version    bigint NOT NULL DEFAULT 0,
 			blocked_by bigint
-		)`,
+		) WITH (fillfactor = 50)`, // room on each page for HOT updates of version
+
 	}
 	for _, s := range stmts {
 		if _, err := tx.Exec(ctx, s); err != nil {
