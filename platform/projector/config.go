@@ -1,6 +1,7 @@
 package projector
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -84,6 +85,14 @@ type Config struct {
 	// LagInterval is how often a consumer's pending count is sampled and recorded.
 	// Default 15s.
 	LagInterval time.Duration
+
+	// Committed, if set, is told that a projection's read model changed for readers: after
+	// each live batch of it that committed, and after a rebuild switched a new generation
+	// in. It is never called before the change is visible, so a cache of the read model can
+	// be invalidated from it (the catalog's page cache, decision 013). It runs on the
+	// consumer's goroutine before the batch's messages are acknowledged: it must return
+	// quickly, and it cannot fail or retry the batch. Default: nothing.
+	Committed func(ctx context.Context, projection string)
 }
 
 func (c *Config) setDefaults() {

@@ -254,6 +254,9 @@ func (r *Runtime) handleBatch(ctx context.Context, p Projection, bc string, batc
 	stopKeepAlive := r.keepAlive(keepAlive)
 	err := r.applyLive(ctx, p, items, keepAlive)
 	stopKeepAlive()
+	if err == nil && r.cfg.Committed != nil {
+		r.cfg.Committed(ctx, p.Name())
+	}
 	if err == nil && r.afterCommit != nil {
 		if herr := r.afterCommit(p.Name()); herr != nil {
 			endSpans(herr)

@@ -108,6 +108,9 @@ func (r *Runtime) Rebuild(ctx context.Context, name string) error {
 		return r.failBuild(ctx, span, p, err)
 	}
 	r.metrics.setRebuild(Progress{Projection: name}, false)
+	if r.cfg.Committed != nil {
+		r.cfg.Committed(ctx, name)
+	}
 	r.log.InfoContext(ctx, "rebuild switched in", "projection", name, "generation", b.gen, "previous", prev,
 		"events", b.applied, "took", time.Since(b.started))
 	if prev > 0 {

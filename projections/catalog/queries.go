@@ -174,33 +174,34 @@ func (q *Queries) ListProducts(ctx context.Context, f ProductFilter) (ProductPag
 	}
 	var (
 		w      where
-		with   string
 		tsq    string
-		orders = map[Sort]string{
-			SortNewest:     "p.created_at DESC, p.id",
-			SortPriceAsc:   "p.price_minor, p.id",
-			SortPriceDesc:  "p.price_minor DESC, p.id",
-			SortRatingDesc: "p.rating_average DESC, p.id",
+		orders = map[Sort]order{
+			SortNewest:     {"p.created_at", true},
+			SortPriceAsc:   {"p.price_minor", false},
+			SortPriceDesc:  {"p.price_minor", true},
+			SortRatingDesc: {"p.rating_average", true},
 		}
 	)
 	w.and("p.status = 'active'")
 	if f.Query != "" {
 		tsq = "websearch_to_tsquery('english', " + w.arg(f.Query) + ")"
 		w.and("p.search @@ " + tsq)
-		orders[SortRelevance] = "ts_rank_cd(p.search, " + tsq + ") DESC, p.id"
+		orders[SortRelevance] = order{"ts_rank_cd(p.search, " + tsq + ")", true}
 	}
-	order, ok := orders[f.Sort]
+	by, ok := orders[f.Sort]
 	if !ok {
 		return ProductPage{}, fmt.Errorf("%w: sort %q (relevance needs a query)", ErrInvalidFilter, f.Sort)
 	}
 	if f.Category != "" {
-		// The category and its subcategories, at any depth.
-		with = `WITH RECURSIVE subtree (slug) AS (
-				SELECT ` + w.arg(f.Category) + `::text COLLATE "C"
-				UNION
-				SELECT c.slug FROM ` + table(q.schema, "categories") + ` AS c JOIN subtree AS s ON c.parent = s.slug)
-			`
-		w.and("p.category IN (SELECT slug FROM subtree)")
+		// The category and its subcategories, at any depth, read by a statement of their own:
+		// a statement that read both views could deadlock with a generation switch, which
+		// replaces the views one by one (categories, then products) while the statement's
+		// cached plan locks them in its own order (products first).
+		slugs, err := q.subtree(ctx, f.Category)
+		if err != nil {
+			return ProductPage{}, err
+		}
+		w.and("p.category = ANY(" + w.arg(slugs) + "::text[])")
 	}
 	if f.PriceMin != nil {
 		w.and("p.price_minor >= " + w.arg(*f.PriceMin))
@@ -216,15 +217,51 @@ func (q *Queries) ListProducts(ctx context.Context, f ProductFilter) (ProductPag
 		}
 	}
 	from := " FROM " + table(q.schema, "products") + " AS p" + w.String()
-	return q.page(ctx, with, from, order, f.Page, f.PerPage, w.args)
+	return q.page(ctx, from, by, f.Page, f.PerPage, w.args)
 }
 
-// page reads one page with the total (count(*) OVER () in the same query); a page past the
-// end returns no row to carry the total, so it is counted apart.
-func (q *Queries) page(ctx context.Context, with, from, order string, page, perPage int, args []any) (ProductPage, error) {
+// subtree returns the slug and the slugs of all the subcategories of category, at any depth
+// (just the slug if no category has it).
+func (q *Queries) subtree(ctx context.Context, category string) ([]string, error) {
+	rows, err := q.db.Query(ctx, `WITH RECURSIVE subtree (slug) AS (
+			SELECT $1::text COLLATE "C"
+			UNION
+			SELECT c.slug FROM `+table(q.schema, "categories")+` AS c JOIN subtree AS s ON c.parent = s.slug)
+		SELECT slug FROM subtree`, category)
+	if err != nil {
+		return nil, fmt.Errorf("catalog read model: subcategories: %w", err)
+	}
+	slugs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("catalog read model: subcategories: %w", err)
+	}
+	return slugs, nil
+}
+
+// order is a list's sort: one key, then the id ascending.
+type order struct {
+	key  string // an expression over p
+	desc bool
+}
+
+// page reads one page with the total in one statement: the inner queries sort and count
+// (count(*) OVER ()) the matching rows carrying only their id and sort key, the outer one
+// reads the page's rows by id. Counting whole rows made PostgreSQL keep every matching row,
+// search vector and description included, in the window's tuple store (spilling to disk
+// for large results) before the page was cut. A page past the end returns no row to carry
+// the total, so it is counted apart.
+func (q *Queries) page(ctx context.Context, from string, by order, page, perPage int, args []any) (ProductPage, error) {
 	n := len(args)
-	sql := with + "SELECT " + productColumns + ", count(*) OVER ()" + from + " ORDER BY " + order +
-		" LIMIT $" + strconv.Itoa(n+1) + " OFFSET $" + strconv.Itoa(n+2)
+	dir := ""
+	if by.desc {
+		dir = " DESC"
+	}
+	// OFFSET 0 keeps the planner from merging the innermost query into the window's: the key
+	// (a rank computed from the search vector) is then computed before the window stores the
+	// rows, which hold two columns instead of the vector.
+	sql := "SELECT " + productColumns + ", m.total FROM (SELECT k.id, k.sort_key, count(*) OVER () AS total FROM (SELECT p.id, " +
+		by.key + " AS sort_key" + from + " OFFSET 0) AS k ORDER BY k.sort_key" + dir + ", k.id LIMIT $" + strconv.Itoa(n+1) +
+		" OFFSET $" + strconv.Itoa(n+2) + ") AS m JOIN " + table(q.schema, "products") + " AS p ON p.id = m.id ORDER BY m.sort_key" + dir + ", m.id"
 	rows, err := q.db.Query(ctx, sql, append(args, perPage, (page-1)*perPage)...)
 	if err != nil {
 		return ProductPage{}, fmt.Errorf("catalog read model: list products: %w", err)
@@ -238,7 +275,7 @@ func (q *Queries) page(ctx context.Context, with, from, order string, page, perP
 	if len(out.Items) == 0 {
 		out.Items = []Product{}
 		if page > 1 {
-			if err := q.db.QueryRow(ctx, with+"SELECT count(*)"+from, args...).Scan(&total); err != nil {
+			if err := q.db.QueryRow(ctx, "SELECT count(*)"+from, args...).Scan(&total); err != nil {
 				return ProductPage{}, fmt.Errorf("catalog read model: count products: %w", err)
 			}
 		}
@@ -305,5 +342,5 @@ func (q *Queries) AdminListProducts(ctx context.Context, f AdminFilter) (Product
 		return ProductPage{}, fmt.Errorf("%w: status %q", ErrInvalidFilter, f.Status)
 	}
 	from := " FROM " + table(q.schema, "products") + " AS p" + w.String()
-	return q.page(ctx, "", from, "p.created_at DESC, p.id", f.Page, f.PerPage, w.args)
+	return q.page(ctx, from, order{"p.created_at", true}, f.Page, f.PerPage, w.args)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/storefront/storefront/bench/benchline"
+	"github.com/storefront/storefront/bench/internal/workload"
 	"github.com/storefront/storefront/platform/es"
 )
 
@@ -33,7 +34,7 @@ func (b *bench) readAll(ctx context.Context) error {
 	var bestRaw, bestOurs float64
 	var rows, events int64
 	for round := range readRounds {
-		n, took, err := rawScan(ctx, b.env.pool, table, b.cfg.PageSize)
+		n, took, err := workload.RawScan(ctx, b.env.pool, table, b.cfg.PageSize)
 		if err != nil {
 			return err
 		}
@@ -77,51 +78,4 @@ func catchUp(ctx context.Context, r es.LogReader, page int) (int64, time.Duratio
 		after = evs[len(evs)-1].Position
 	}
 	return 0, 0, fmt.Errorf("read all: more than %d pages", maxPages)
-}
-
-// rawScan reads every row of an events table in (tx_id, global_position) pages, scanning
-// the columns ReadAll returns into reused variables: the floor of any reader of the table.
-func rawScan(ctx context.Context, db interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, table pgx.Identifier, page int) (int64, time.Duration, error) {
-	sql := `SELECT event_id, stream_id, stream_version, tx_id, global_position, event_type, schema_version,
-			payload, correlation_id, causation_id, user_id, trace_parent, trace_state, recorded_at
-		FROM ` + table.Sanitize() + `
-		WHERE (tx_id, global_position) > ($1, $2)
-		ORDER BY tx_id, global_position LIMIT $3`
-	var (
-		id                                  [16]byte
-		stream, typ, corr, cause, user      string
-		traceParent, traceState             string
-		version, txID, global, afterTx, aft int64
-		schema                              int32
-		payload                             []byte
-		at                                  time.Time
-		n                                   int64
-		start                               = time.Now()
-	)
-	for range maxPages {
-		rows, err := db.Query(ctx, sql, afterTx, aft, page)
-		if err != nil {
-			return 0, 0, fmt.Errorf("raw scan: %w", err)
-		}
-		got := 0
-		for rows.Next() {
-			if err := rows.Scan(&id, &stream, &version, &txID, &global, &typ, &schema, &payload,
-				&corr, &cause, &user, &traceParent, &traceState, &at); err != nil {
-				rows.Close()
-				return 0, 0, fmt.Errorf("raw scan: %w", err)
-			}
-			got++
-		}
-		if err := rows.Err(); err != nil {
-			return 0, 0, fmt.Errorf("raw scan: %w", err)
-		}
-		if got == 0 {
-			return n, time.Since(start), nil
-		}
-		n += int64(got)
-		afterTx, aft = txID, global
-	}
-	return 0, 0, fmt.Errorf("raw scan: more than %d pages", maxPages)
 }

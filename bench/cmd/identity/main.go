@@ -12,7 +12,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -25,19 +24,16 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
-	"slices"
-	"strings"
 	"syscall"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/storefront/storefront/bench/benchline"
+	"github.com/storefront/storefront/bench/internal/compare"
 	"github.com/storefront/storefront/bench/internal/fleet"
 	"github.com/storefront/storefront/bench/internal/load"
-	"github.com/storefront/storefront/bench/internal/proccpu"
 )
 
 // Goals of issue 6, item 4, and the p99 goal of docs/decisions/009-identity-benchmarks.md.
@@ -81,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return errors.New("-rounds, -duration, -login-workers and -conns must be positive")
 	}
 	started := time.Now()
-	root, err := workspaceRoot()
+	root, err := fleet.WorkspaceRoot()
 	if err != nil {
 		return err
 	}
@@ -117,98 +113,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	return nil
 }
 
-// figure is one workload: run alternately with the one it is compared with.
-type figure struct {
-	name    string
-	workers int
-	op      func(ctx context.Context, worker int) error
-
-	result   load.Result
-	elapsed  time.Duration // wall time of its kept runs, warm-ups included
-	cpu      map[string]time.Duration
-	foreign  time.Duration // CPU time other programs took during its kept runs
-	capacity time.Duration // elapsed × CPUs
-	redone   int
-}
-
-// Slices in which other programs took more than maxForeign of the machine are measured
-// again, up to maxRedo times each: the machine is shared, and a reference is only valid
-// when both figures of a pair saw the same machine.
-const (
-	maxForeign = 0.05
-	maxRedo    = 3
-)
-
-// alternate runs the figures in turn, rounds times, each for its share of the window, so
-// that slow drifts of the machine fall on each of them alike, and redoes slices that other
-// programs disturbed. It records the CPU time every process used during each figure's runs.
-func alternate(ctx context.Context, cfg config, acct accounting, figs ...*figure) {
-	slice := load.Config{Warmup: cfg.warmup, Duration: cfg.duration / time.Duration(cfg.rounds)}
-	runs := make([][]load.Result, len(figs))
-	for range cfg.rounds {
-		for i, f := range figs {
-			if f.cpu == nil {
-				f.cpu = map[string]time.Duration{}
-			}
-			c := slice
-			c.Workers = f.workers
-			for attempt := 0; ; attempt++ {
-				before, began := proccpu.Take(), time.Now()
-				r := load.Run(ctx, c, f.op)
-				after, elapsed := proccpu.Take(), time.Since(began)
-				foreign := proccpu.Foreign(before, after, acct.ours)
-				capacity := elapsed * time.Duration(runtime.NumCPU())
-				if float64(foreign) > maxForeign*float64(capacity) && attempt < maxRedo && ctx.Err() == nil {
-					f.redone++
-					continue
-				}
-				runs[i] = append(runs[i], r)
-				f.elapsed += elapsed
-				f.foreign += foreign
-				f.capacity += capacity
-				for _, u := range proccpu.Diff(before, after, acct.group) {
-					f.cpu[u.Name] += u.CPU
-				}
-				break
-			}
-		}
-	}
-	for i, f := range figs {
-		f.result = load.Combine(runs[i]...)
-	}
-}
-
-// accounting names the processes whose CPU time a benchmark reports.
-type accounting struct {
-	self, launcher int
-}
-
-// group names a process for the report: the load generator, the fleet's processes, the
-// kernel's threads, or any other program by its name.
-func (a accounting) group(s proccpu.Snapshot, pid int) string {
-	switch {
-	case pid == a.self:
-		return "load-generator"
-	case s.Descends(pid, a.launcher):
-		return "fleet:" + s.Name(pid)
-	case s.Kernel(pid):
-		return "kernel-threads"
-	default:
-		return s.Name(pid)
-	}
-}
-
-// ours reports whether pid does the benchmark's work: the load generator, the fleet, and the
-// servers it uses (which other programs may use too: their share is not told apart).
-func (a accounting) ours(s proccpu.Snapshot, pid int) bool {
-	switch name := s.Name(pid); {
-	case pid == a.self, s.Descends(pid, a.launcher):
-		return true
-	default:
-		return name == "postgres" || name == "redis-server"
-	}
-}
-
 // measure runs every figure against the fleet f.
 func measure(ctx context.Context, cfg config, f *fleet.Fleet, stderr io.Writer) ([]benchline.Result, error) {
 	base := f.BaseURL
@@ -224,17 +128,17 @@ func measure(ctx context.Context, cfg config, f *fleet.Fleet, stderr io.Writer) 
 	if err := postJSON(ctx, client, base+"/api/v1/auth/login", loginBody, http.StatusOK, &pair); err != nil {
 		return nil, err
 	}
-	acct := accounting{self: os.Getpid(), launcher: f.PID()}
+	procs := compare.Processes{Self: os.Getpid(), Launcher: f.PID()}
 
 	// 1. Logins against raw bcrypt.
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
 	if err != nil {
 		return nil, err
 	}
-	raw := &figure{name: "bcrypt cost 12", workers: runtime.GOMAXPROCS(0), op: func(context.Context, int) error {
+	raw := &compare.Figure{Name: "bcrypt cost 12", Workers: runtime.GOMAXPROCS(0), Op: func(context.Context, int) error {
 		return bcrypt.CompareHashAndPassword(hash, []byte(password))
 	}}
-	logins := &figure{name: "POST /auth/login", workers: cfg.loginWorkers, op: func(ctx context.Context, _ int) error {
+	logins := &compare.Figure{Name: "POST /auth/login", Workers: cfg.loginWorkers, Op: func(ctx context.Context, _ int) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/auth/login", bytes.NewReader(loginBody))
 		if err != nil {
 			return err
@@ -242,7 +146,7 @@ func measure(ctx context.Context, cfg config, f *fleet.Fleet, stderr io.Writer) 
 		req.Header.Set("Content-Type", "application/json")
 		return load.Do(client, req, http.StatusOK)
 	}}
-	alternate(ctx, cfg, acct, raw, logins)
+	compare.Alternate(ctx, cfg.compare(), procs, raw, logins)
 
 	// 2. GET /users/me through the edge against a bare handler serving the same JSON.
 	me, err := getMe(ctx, client, base, pair.AccessToken)
@@ -254,59 +158,23 @@ func measure(ctx context.Context, cfg config, f *fleet.Fleet, stderr io.Writer) 
 		return nil, err
 	}
 	defer stopBare()
-	edge := &figure{name: "GET /users/me (edge)", workers: cfg.conns, op: getLoop(client, base+"/api/v1/users/me", pair.AccessToken)}
-	bare := &figure{name: "GET bare handler", workers: cfg.conns, op: getLoop(client, bareURL, pair.AccessToken)}
-	alternate(ctx, cfg, acct, edge, bare)
+	edge := &compare.Figure{Name: "GET /users/me (edge)", Workers: cfg.conns, Op: getLoop(client, base+"/api/v1/users/me", pair.AccessToken)}
+	bare := &compare.Figure{Name: "GET bare handler", Workers: cfg.conns, Op: getLoop(client, bareURL, pair.AccessToken)}
+	compare.Alternate(ctx, cfg.compare(), procs, edge, bare)
 
-	for _, fig := range []*figure{raw, logins, edge, bare} {
-		if err := report(stderr, fig); err != nil {
+	for _, fig := range []*compare.Figure{raw, logins, edge, bare} {
+		if err := fig.Report(stderr, ""); err != nil {
 			return nil, err
 		}
 	}
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	conns := fmt.Sprintf("%dconns", cfg.conns)
 	return []benchline.Result{
-		{Name: "identity.login", Ours: logins.result.PerSecond(), Limit: raw.result.PerSecond(), Unit: "logins/s", Goal: loginGoal},
-		{Name: "identity.me." + conns, Ours: edge.result.PerSecond(), Limit: bare.result.PerSecond(), Unit: "req/s", Goal: meGoal},
-		{Name: "identity.me." + conns + ".p99", Ours: ms(edge.result.Percentile(0.99)), Limit: ms(bare.result.Percentile(0.99)),
+		{Name: "identity.login", Ours: logins.Result.PerSecond(), Limit: raw.Result.PerSecond(), Unit: "logins/s", Goal: loginGoal},
+		{Name: "identity.me." + conns, Ours: edge.Result.PerSecond(), Limit: bare.Result.PerSecond(), Unit: "req/s", Goal: meGoal},
+		{Name: "identity.me." + conns + ".p99", Ours: ms(edge.Result.Percentile(0.99)), Limit: ms(bare.Result.Percentile(0.99)),
 			Unit: "ms", Goal: p99Goal, LowerIsBetter: true},
 	}, nil
-}
-
-// report prints a figure's details, with the CPU each process spent per operation, and
-// refuses a figure with failures: its rate would not be the rate of the work it names.
-func report(w io.Writer, f *figure) error {
-	r := f.result
-	fmt.Fprintf(w, "%-20s %9.1f/s  n=%d  p50=%s p99=%s  errors=%d  others took %.1f%% of the machine (%d slices redone)\n",
-		f.name, r.PerSecond(), r.Ops, r.Percentile(0.5).Round(time.Microsecond), r.Percentile(0.99).Round(time.Microsecond),
-		r.Errors, 100*float64(f.foreign)/float64(max(f.capacity, 1)), f.redone)
-	if ops := r.PerSecond() * f.elapsed.Seconds(); ops > 0 {
-		var b strings.Builder
-		for i, u := range sortedUsage(f.cpu) {
-			perOp := time.Duration(float64(u.CPU) / ops)
-			if i == 8 || perOp < time.Microsecond {
-				break
-			}
-			fmt.Fprintf(&b, "  %s %s", u.Name, perOp.Round(time.Microsecond))
-		}
-		fmt.Fprintf(w, "%20s CPU/op:%s\n", "", b.String())
-	}
-	switch {
-	case r.Errors > 0:
-		return fmt.Errorf("%s: %d of %d operations failed, first: %w", f.name, r.Errors, r.Ops+r.Errors, r.FirstErr)
-	case r.Ops == 0:
-		return fmt.Errorf("%s: no operation completed in the window", f.name)
-	}
-	return nil
-}
-
-func sortedUsage(m map[string]time.Duration) []proccpu.Usage {
-	var out []proccpu.Usage
-	for name, cpu := range m {
-		out = append(out, proccpu.Usage{Name: name, CPU: cpu})
-	}
-	slices.SortFunc(out, func(a, b proccpu.Usage) int { return cmp.Compare(b.CPU, a.CPU) })
-	return out
 }
 
 func getLoop(client *http.Client, url, token string) func(context.Context, int) error {
@@ -400,21 +268,6 @@ func serveBare(body []byte) (url string, stop func(), err error) {
 	}, nil
 }
 
-// workspaceRoot is the nearest directory at or above the working directory that holds
-// go.work: `make bench` runs this program from there.
-func workspaceRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.work at or above the working directory: run from the repository")
-		}
-		dir = parent
-	}
+func (c config) compare() compare.Config {
+	return compare.Config{Warmup: c.warmup, Duration: c.duration, Rounds: c.rounds}
 }

@@ -15,6 +15,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,6 +42,10 @@ type Fleet struct {
 	BaseURL string
 	// LogPath is the file that receives the fleet's output.
 	LogPath string
+	// DatabaseURL is the fleet's own database (dropped by Stop).
+	DatabaseURL string
+	// Bin is the directory holding the fleet's binaries (removed by Stop).
+	Bin string
 
 	cmd      *exec.Cmd
 	exited   chan error
@@ -91,6 +97,7 @@ func Start(ctx context.Context, root string, opts Options) (_ *Fleet, err error)
 	if err != nil {
 		return nil, err
 	}
+	f.DatabaseURL, f.Bin = dbURL, bin
 	port, err := devenv.FreePort()
 	if err != nil {
 		return nil, err
@@ -191,6 +198,77 @@ func (f *Fleet) PID() int {
 	return f.cmd.Process.Pid
 }
 
+// ProcessEnv returns the environment of the fleet's running process whose program name
+// (/proc/<pid>/comm) is name, e.g. "catalog", as the launcher gave it: the addresses it picked.
+// Linux only.
+func (f *Fleet) ProcessEnv(name string) ([]string, error) {
+	pid, err := f.descendant(name)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "environ"))
+	if err != nil {
+		return nil, fmt.Errorf("fleet: environment of %s: %w", name, err)
+	}
+	return strings.Split(strings.TrimRight(string(b), "\x00"), "\x00"), nil
+}
+
+// Getenv returns the value of variable in the environment of the fleet's process name.
+func (f *Fleet) Getenv(name, variable string) (string, error) {
+	env, err := f.ProcessEnv(name)
+	if err != nil {
+		return "", err
+	}
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == variable {
+			v = val
+		}
+	}
+	if v == "" {
+		return "", fmt.Errorf("fleet: %s has no %s", name, variable)
+	}
+	return v, nil
+}
+
+// descendant finds the launcher's descendant process named name.
+func (f *Fleet) descendant(name string) (int, error) {
+	root := f.PID()
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	parent, comm := map[int]int{}, map[int]string{}
+	for _, dir := range dirs {
+		pid, err := strconv.Atoi(filepath.Base(dir))
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "stat"))
+		if err != nil {
+			continue
+		}
+		open, end := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
+		if open < 0 || end < open {
+			continue
+		}
+		fields := strings.Fields(string(b[end+1:]))
+		if len(fields) < 2 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(fields[1])
+		parent[pid], comm[pid] = ppid, string(b[open+1:end])
+	}
+	for pid, c := range comm {
+		if c != name {
+			continue
+		}
+		for p, hops := parent[pid], 0; p > 1 && hops < 64; p, hops = parent[p], hops+1 {
+			if p == root {
+				return pid, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("fleet: no running process %q under the launcher (pid %d)", name, root)
+}
+
 // LogTail returns up to the last n bytes of the fleet's output.
 func (f *Fleet) LogTail(n int) string {
 	b, err := os.ReadFile(f.LogPath)
@@ -275,4 +353,23 @@ func deleteKeys(ctx context.Context, prefix string) error {
 		return nil
 	}
 	return rdb.Unlink(ctx, keys...).Err()
+}
+
+// WorkspaceRoot is the nearest directory at or above the working directory that holds
+// go.work: `make bench` runs the benchmarks from there.
+func WorkspaceRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.work at or above the working directory: run from the repository")
+		}
+		dir = parent
+	}
 }

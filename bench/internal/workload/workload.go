@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -133,4 +134,54 @@ func PgbenchAppendScript(schema string, perTx int) string {
 		array("'\\x"+strings.Repeat("ab", PayloadSize)+"'::bytea") + ", " +
 		text(correlationID) + ", " + text(causationID) + ", " + text(userID) + ", " + text(traceParent) + ", " + text("") + ", " +
 		"'{}'::text[], '{}'::text[], '{}'::text[], '{}'::text[]);\n"
+}
+
+// maxScanPages stops a RawScan of a table that keeps growing.
+const maxScanPages = 10_000_000
+
+// RawScan reads every row of an events table in (tx_id, global_position) pages, scanning
+// the columns ReadAll returns into reused variables: the floor of any reader of the table. maxPages bounds it.
+func RawScan(ctx context.Context, db interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, table pgx.Identifier, page int) (int64, time.Duration, error) {
+	sql := `SELECT event_id, stream_id, stream_version, tx_id, global_position, event_type, schema_version,
+			payload, correlation_id, causation_id, user_id, trace_parent, trace_state, recorded_at
+		FROM ` + table.Sanitize() + `
+		WHERE (tx_id, global_position) > ($1, $2)
+		ORDER BY tx_id, global_position LIMIT $3`
+	var (
+		id                                  [16]byte
+		stream, typ, corr, cause, user      string
+		traceParent, traceState             string
+		version, txID, global, afterTx, aft int64
+		schema                              int32
+		payload                             []byte
+		at                                  time.Time
+		n                                   int64
+		start                               = time.Now()
+	)
+	for range maxScanPages {
+		rows, err := db.Query(ctx, sql, afterTx, aft, page)
+		if err != nil {
+			return 0, 0, fmt.Errorf("raw scan: %w", err)
+		}
+		got := 0
+		for rows.Next() {
+			if err := rows.Scan(&id, &stream, &version, &txID, &global, &typ, &schema, &payload,
+				&corr, &cause, &user, &traceParent, &traceState, &at); err != nil {
+				rows.Close()
+				return 0, 0, fmt.Errorf("raw scan: %w", err)
+			}
+			got++
+		}
+		if err := rows.Err(); err != nil {
+			return 0, 0, fmt.Errorf("raw scan: %w", err)
+		}
+		if got == 0 {
+			return n, time.Since(start), nil
+		}
+		n += int64(got)
+		afterTx, aft = txID, global
+	}
+	return 0, 0, fmt.Errorf("raw scan: more than %d pages", maxScanPages)
 }

@@ -8,28 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/storefront/storefront/platform/config"
-	"github.com/storefront/storefront/platform/devenv"
+	"github.com/storefront/storefront/platform/testkit/redistest"
 )
 
-// redisClient returns a client of the local Redis; the test fails (it does not skip) without it.
-func redisClient(t *testing.T) *redis.Client {
-	t.Helper()
-	if !devenv.RedisAnswers(context.Background(), devenv.LocalRedisURL) {
-		t.Fatal("no Redis on 127.0.0.1:6379: start it (redis-server --daemonize yes --port 6379 --save '')")
-	}
-	opts, _ := redis.ParseURL(devenv.LocalRedisURL)
-	c := redis.NewClient(opts)
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 func TestLimiters_EnforceTheBudget(t *testing.T) {
+	rdb := redistest.Client(t)
 	limiters := map[string]Limiter{
 		"memory": NewMemory(),
-		"redis":  NewRedis(redisClient(t), fmt.Sprintf("test%d:", time.Now().UnixNano())),
+		"redis":  NewRedis(rdb, redistest.Prefix(t, rdb)),
 	}
 	budget := config.Rate{Limit: 5, Period: 15 * time.Minute}
 	for name, l := range limiters {

@@ -26,6 +26,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/storefront/storefront/platform/config"
@@ -52,6 +53,11 @@ type Config struct {
 	// MetricsAddr serves /metrics, /healthz and /readyz; empty: not served.
 	MetricsAddr string
 	LogLevel    slog.Level
+	// RedisURL (STOREFRONT_REDIS_URL, optional) receives each projection's commit counter,
+	// under RedisPrefix (STOREFRONT_REDIS_PREFIX, default "sf:"): caches of the read models
+	// key their entries with it (committed.go).
+	RedisURL    string
+	RedisPrefix string
 }
 
 func loadConfig(env *config.Env, needNATS bool) (Config, error) {
@@ -62,6 +68,8 @@ func loadConfig(env *config.Env, needNATS bool) (Config, error) {
 		NATSURL:           env.URL("STOREFRONT_NATS_URL", "", "nats", "tls"),
 		MetricsAddr:       env.HostPort("STOREFRONT_METRICS_ADDR", ""),
 		LogLevel:          env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo),
+		RedisURL:          env.URL("STOREFRONT_REDIS_URL", "", "redis", "rediss"),
+		RedisPrefix:       env.String("STOREFRONT_REDIS_PREFIX", "sf:"),
 	}
 	if cfg.DatabaseURL == "" {
 		env.Fail("STOREFRONT_DATABASE_URL", "is required (or STOREFRONT_READ_DATABASE_URL)")
@@ -112,12 +120,14 @@ func migrate(ctx context.Context) error {
 
 // deps are what both run and rebuild open, closed by close in reverse order.
 type deps struct {
-	log     *slog.Logger
-	tel     *telemetry.Telemetry
-	pool    *pgxpool.Pool
-	events  *pgxpool.Pool
-	stores  map[string]es.LogReader
-	closers []func()
+	log    *slog.Logger
+	tel    *telemetry.Telemetry
+	pool   *pgxpool.Pool
+	events *pgxpool.Pool
+	stores map[string]es.LogReader
+	// counters is nil without Redis.
+	counters *committedCounters
+	closers  []func()
 }
 
 func (d *deps) close() {
@@ -148,6 +158,15 @@ func open(ctx context.Context, cfg Config) (_ *deps, err error) {
 		return nil, fmt.Errorf("event stores: %w", err)
 	}
 	d.closers = append(d.closers, d.events.Close)
+	if cfg.RedisURL != "" {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("STOREFRONT_REDIS_URL: %w", err)
+		}
+		rdb := redis.NewClient(opts)
+		d.closers = append(d.closers, func() { _ = rdb.Close() })
+		d.counters = newCommittedCounters(rdb, cfg.RedisPrefix, d.log)
+	}
 	for _, p := range projections() {
 		for _, c := range p.Contexts() {
 			// Each context's event store lives in the schema named after it.
@@ -184,10 +203,14 @@ func readOnlyPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 }
 
 func (d *deps) runtime(js jetstream.JetStream) (*projector.Runtime, error) {
-	return projector.New(projector.Config{
+	cfg := projector.Config{
 		Pool: d.pool, JetStream: js, Stores: d.stores, Logger: d.log,
 		MeterProvider: d.tel.Meter, TracerProvider: d.tel.Tracer, Propagator: d.tel.Propagator,
-	}, projections()...)
+	}
+	if d.counters != nil {
+		cfg.Committed = d.counters.committed
+	}
+	return projector.New(cfg, projections()...)
 }
 
 func run(ctx context.Context) error {
@@ -223,6 +246,12 @@ func run(ctx context.Context) error {
 	})
 	if cfg.MetricsAddr != "" {
 		g.Go(func() error { return serve(ctx, cfg.MetricsAddr, d, rt) })
+	}
+	if d.counters != nil {
+		g.Go(func() error {
+			d.counters.retry(ctx)
+			return nil
+		})
 	}
 	d.log.InfoContext(ctx, "projector running", "projections", names())
 	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/storefront/storefront/platform/aggregate"
@@ -55,6 +56,14 @@ type Config struct {
 	NATSURL         string
 	Replicas        int
 	LogLevel        slog.Level
+	// RedisURL (STOREFRONT_REDIS_URL, optional) holds the page cache, under RedisPrefix
+	// (STOREFRONT_REDIS_PREFIX, default "sf:"). Cache (STOREFRONT_CATALOG_CACHE, default true)
+	// turns it off; CacheTTL (STOREFRONT_CATALOG_CACHE_TTL, default 5m) is how long an entry
+	// lives (decision 013).
+	RedisURL    string
+	RedisPrefix string
+	Cache       bool
+	CacheTTL    time.Duration
 }
 
 func loadConfig(env *config.Env) (Config, error) {
@@ -67,6 +76,13 @@ func loadConfig(env *config.Env) (Config, error) {
 	}
 	cfg.ReadDatabaseURL = env.URL("STOREFRONT_READ_DATABASE_URL", cfg.DatabaseURL, "postgres", "postgresql")
 	cfg.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
+	cfg.RedisURL = env.URL("STOREFRONT_REDIS_URL", "", "redis", "rediss")
+	cfg.RedisPrefix = env.String("STOREFRONT_REDIS_PREFIX", "sf:")
+	cfg.Cache = env.Bool("STOREFRONT_CATALOG_CACHE", true)
+	cfg.CacheTTL = env.Duration("STOREFRONT_CATALOG_CACHE_TTL", 5*time.Minute)
+	if cfg.CacheTTL <= 0 {
+		env.Fail("STOREFRONT_CATALOG_CACHE_TTL", "must be positive")
+	}
 	if cfg.DatabaseURL == "" {
 		env.Fail("STOREFRONT_DATABASE_URL", "is required")
 	}
@@ -177,13 +193,30 @@ func run(ctx context.Context) error {
 		defer readPool.Close()
 	}
 
+	var reader app.ProductReader = adapters.ReadModel{Queries: readmodel.NewQueries(readPool)}
+	switch {
+	case !cfg.Cache:
+		log.Info("catalog page cache off (STOREFRONT_CATALOG_CACHE)")
+	case cfg.RedisURL == "":
+		log.Warn("no STOREFRONT_REDIS_URL: product and list pages are not cached")
+	default:
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return fmt.Errorf("STOREFRONT_REDIS_URL: %w", err)
+		}
+		rdb := redis.NewClient(opts)
+		defer rdb.Close()
+		reader = &adapters.PageCache{Next: reader, Redis: rdb, Prefix: cfg.RedisPrefix, TTL: cfg.CacheTTL, Log: log}
+		log.Info("catalog page cache on", "ttl", cfg.CacheTTL)
+	}
+
 	storeOpts := []aggregate.Option{aggregate.WithPropagator(tel.Propagator), aggregate.WithLogger(log)}
 	application := app.New(app.Deps{
 		Products:     aggregate.NewStore(store, registry, domain.NewProduct, append(storeOpts, aggregate.WithRetries(productRetries))...),
 		Categories:   aggregate.NewStore(store, registry, domain.NewCategory, storeOpts...),
 		Reservations: aggregate.NewStore(store, registry, domain.NewReservation, storeOpts...),
 		Owners:       adapters.ClaimOwners{Claims: store},
-		Reader:       adapters.ReadModel{Queries: readmodel.NewQueries(readPool)},
+		Reader:       reader,
 		Clock:        time.Now,
 		Currency:     storeCurrency,
 		Log:          log,
