@@ -91,9 +91,12 @@ type streamState struct {
 	version   int64
 	blockedBy int64 // id of the parked event blocking the stream; 0 if none
 	dirty     bool
-	// read is the record as read by an optimistic batch; exists is false if there was none.
+	// read is the record as read (or predicted) by an optimistic batch; exists is false if
+	// there was none.
 	read   streamRecord
 	exists bool
+	// predicted: read was not read but assumed (applier.predict); the save verifies it.
+	predicted bool
 }
 
 // streamRecord is the stored part of a streamState.
@@ -126,6 +129,9 @@ type applier struct {
 	schema  string
 	mode    mode
 	careful bool
+	// predict, for an optimistic batch, assumes the stream records instead of reading them
+	// (predictStreams).
+	predict bool
 	// keepAlive is called before sleeping between attempts (live: extends AckWait).
 	keepAlive func()
 	streams   map[string]*streamState
@@ -221,7 +227,9 @@ func (a *applier) optimistic() bool { return a.mode == modeLive && !a.careful }
 
 func (a *applier) lockStreams(ctx context.Context, tx pgx.Tx, items []*item) error {
 	if a.optimistic() {
-		if err := a.readStreams(ctx, tx, items); err != nil {
+		if a.predict {
+			a.predictStreams(items)
+		} else if err := a.readStreams(ctx, tx, items); err != nil {
 			return err
 		}
 		if a.r.afterRead != nil {
@@ -271,6 +279,33 @@ func (a *applier) lockStreams(ctx context.Context, tx pgx.Tx, items []*item) err
 	return nil
 }
 
+// predictStreams assumes, without reading them, that the records of the items' streams
+// stand just before each stream's first item and block nothing: true whenever events
+// arrive once and in order, the normal case. It saves the batch the round trip that reads
+// them. saveStreamsChecked verifies every prediction in the statement that saves the
+// records (a record that was not as predicted makes it fail with errConflict), and the
+// batch is then redone with the records read. Items must be sorted and all decoded.
+func (a *applier) predictStreams(items []*item) {
+	for _, it := range items {
+		id := it.ev.StreamID
+		if a.streams[id] != nil {
+			continue
+		}
+		prev := it.ev.Version - 1
+		a.streams[id] = &streamState{version: prev, read: streamRecord{version: prev}, exists: prev > 0, predicted: true}
+	}
+}
+
+// predictable reports whether predictStreams can be used for items: all are decoded.
+func predictable(items []*item) bool {
+	for _, it := range items {
+		if it.decodeErr != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // readStreams reads the records of the items' streams, for an optimistic batch.
 func (a *applier) readStreams(ctx context.Context, tx pgx.Tx, items []*item) error {
 	var ids []string
@@ -317,7 +352,8 @@ func (a *applier) saveStreamsChecked(ctx context.Context, tx pgx.Tx) error {
 		news                                 []bool
 	)
 	for id, st := range a.streams {
-		if st.dirty {
+		// A predicted record is checked even if unchanged: the batch's decisions rest on it.
+		if st.dirty || st.predicted {
 			ids, versions, blocks = append(ids, id), append(versions, st.version), append(blocks, st.blockedBy)
 			oldVersions, oldBs, news = append(oldVersions, st.read.version), append(oldBs, st.read.blockedBy), append(news, !st.exists)
 			st.dirty = false

@@ -47,7 +47,7 @@ type Config struct {
 
 	// BatchSize is the most messages applied in one transaction. The consumer pulls
 	// continuously (up to twice this many ahead, within MaxAckPending) and applies whatever
-	// has arrived, so a batch is full only under load. Default 500.
+	// has arrived, so a batch is full only under load. Default 1000.
 	BatchSize int
 	// FetchWait is how long the consumer waits for a message before its periodic chores
 	// (sampling the lag). Default 1s.
@@ -62,8 +62,8 @@ type Config struct {
 	// database was unavailable, say), by delivery count; the last one repeats. Default 1s,
 	// 5s, 30s, 1m.
 	Backoff []time.Duration
-	// MaxAckPending bounds the unacknowledged messages of a consumer. Default 1000, and at
-	// least BatchSize.
+	// MaxAckPending bounds the unacknowledged messages of a consumer. Default 2×BatchSize
+	// (one batch applying, the next arriving), and at least BatchSize.
 	MaxAckPending int
 	// RetryDelays are the pauses between the attempts at an event whose handler failed,
 	// retried alone; after len(RetryDelays)+1 consecutive failures it is parked. Default
@@ -80,7 +80,7 @@ type Config struct {
 	// (ReasonOutOfOrder) until a rebuild. Default false. Rebuild batches always commit
 	// asynchronously: their read position commits with them, so a lost tail is re-read.
 	AsyncCommit bool
-	// RebuildBatchSize is how many events a rebuild reads and commits at a time. Default 1000.
+	// RebuildBatchSize is how many events a rebuild reads and commits at a time. Default 2000.
 	RebuildBatchSize int
 	// LagInterval is how often a consumer's pending count is sampled and recorded.
 	// Default 15s.
@@ -115,7 +115,7 @@ func (c *Config) setDefaults() {
 		c.ConsumerPrefix = "projector_"
 	}
 	if c.BatchSize == 0 {
-		c.BatchSize = 500
+		c.BatchSize = 1000
 	}
 	if c.FetchWait == 0 {
 		c.FetchWait = time.Second
@@ -130,7 +130,7 @@ func (c *Config) setDefaults() {
 		c.Backoff = []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, time.Minute}
 	}
 	if c.MaxAckPending == 0 {
-		c.MaxAckPending = 1000
+		c.MaxAckPending = 2 * c.BatchSize
 	}
 	if c.RetryDelays == nil {
 		c.RetryDelays = []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second}
@@ -139,7 +139,7 @@ func (c *Config) setDefaults() {
 		c.GapDelay = time.Second
 	}
 	if c.RebuildBatchSize == 0 {
-		c.RebuildBatchSize = 1000
+		c.RebuildBatchSize = 2000
 	}
 	if c.LagInterval == 0 {
 		c.LagInterval = 15 * time.Second

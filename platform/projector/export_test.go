@@ -9,5 +9,9 @@ func SetAfterCommit(r *Runtime, f func(projection string) error) { r.afterCommit
 // records and before it applies its events: a test makes another consumer commit there.
 func SetAfterRead(r *Runtime, f func()) { r.afterRead = f }
 
-// BatchRetriedMetric counts live batches redone event by event, by reason.
+// SetPredict turns the prediction of stream records in live batches on or off (on by
+// default); off, an optimistic batch always reads them.
+func SetPredict(r *Runtime, on bool) { r.predict = on }
+
+// BatchRetriedMetric counts live batches rolled back and redone, by reason.
 const BatchRetriedMetric = "projector.batches.retried"

@@ -100,7 +100,20 @@ func (r *Runtime) consumeSession(ctx context.Context, p Projection, bc string, c
 	if err != nil {
 		return fmt.Errorf("consume: %w", err)
 	}
+	// Acknowledgements and the messages' spans are settled on a goroutine of their own, off
+	// the path from one batch's commit to the next batch's start; the buffer lets it lag a
+	// batch or two behind.
+	settle := make(chan func(), 2)
+	settled := make(chan struct{})
+	go func() {
+		defer close(settled)
+		for f := range settle {
+			f()
+		}
+	}()
 	defer func() {
+		close(settle)
+		<-settled
 		cc.Stop()
 		// Messages received but not applied come again after AckWait; end their spans.
 		for {
@@ -128,7 +141,7 @@ func (r *Runtime) consumeSession(ctx context.Context, p Projection, bc string, c
 		if len(msgs) == 0 {
 			continue
 		}
-		if err := r.handleBatch(ctx, p, bc, msgs); err != nil {
+		if err := r.handleBatch(ctx, p, bc, msgs, settle); err != nil {
 			if errors.Is(err, errStop) {
 				return err
 			}
@@ -210,16 +223,15 @@ func (r *Runtime) receive(ctx context.Context, p Projection, m jetstream.Msg) re
 	return received{msg: m, it: it, span: span}
 }
 
-// handleBatch applies one batch of received messages in one transaction and then
-// acknowledges them.
-func (r *Runtime) handleBatch(ctx context.Context, p Projection, bc string, batch []received) error {
+// handleBatch applies one batch of received messages in one transaction; once it committed,
+// it hands the acknowledgements to settle.
+func (r *Runtime) handleBatch(ctx context.Context, p Projection, bc string, batch []received, settle chan<- func()) error {
 	start := time.Now()
 	projAttr := attribute.String("projection", p.Name())
 	ctx, batchSpan := r.tracer.Start(ctx, "projector.batch "+p.Name(), trace.WithSpanKind(trace.SpanKindConsumer),
 		trace.WithAttributes(projAttr, attribute.String("messaging.system", "nats"),
 			attribute.String("messaging.destination.name", r.cfg.StreamName(bc)),
 			attribute.Int("messaging.batch.message_count", len(batch))))
-	defer batchSpan.End()
 
 	items := make([]*item, len(batch))
 	msgs := make([]jetstream.Msg, len(batch))
@@ -260,6 +272,7 @@ func (r *Runtime) handleBatch(ctx context.Context, p Projection, bc string, batc
 	if err == nil && r.afterCommit != nil {
 		if herr := r.afterCommit(p.Name()); herr != nil {
 			endSpans(herr)
+			batchSpan.End()
 			return fmt.Errorf("%w: %w", errStop, herr)
 		}
 	}
@@ -273,9 +286,17 @@ func (r *Runtime) handleBatch(ctx context.Context, p Projection, bc string, batc
 		}
 		batchSpan.SetStatus(codes.Error, err.Error())
 		endSpans(err)
+		batchSpan.End()
 		return err
 	}
+	r.metrics.batch.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(projAttr, attribute.String("mode", "live")))
+	settle <- func() { r.settle(ctx, p, byItem, endSpans, batchSpan) }
+	return nil
+}
 
+// settle acknowledges the messages of a committed batch (NAKs the deferred ones with their
+// delay), reports its parked events and ends its spans.
+func (r *Runtime) settle(ctx context.Context, p Projection, byItem map[*item]jetstream.Msg, endSpans func(error), batchSpan trace.Span) {
 	var applied int64
 	for it, m := range byItem {
 		switch it.outcome {
@@ -293,10 +314,9 @@ func (r *Runtime) handleBatch(ctx context.Context, p Projection, bc string, batc
 			r.reportParked(it.ctx, p, it)
 		}
 	}
-	r.metrics.applied.Add(ctx, applied, metric.WithAttributes(projAttr, attribute.String("mode", "live")))
-	r.metrics.batch.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(projAttr, attribute.String("mode", "live")))
+	r.metrics.applied.Add(ctx, applied, metric.WithAttributes(attribute.String("projection", p.Name()), attribute.String("mode", "live")))
 	endSpans(nil)
-	return nil
+	batchSpan.End()
 }
 
 // keepAlive calls f every third of AckWait until the returned stop is called.
@@ -323,7 +343,15 @@ func (r *Runtime) keepAlive(f func()) (stop func()) {
 // first fast, then, if a handler failed, again event by event under savepoints.
 func (r *Runtime) applyLive(ctx context.Context, p Projection, items []*item, keepAlive func()) error {
 	sortItems(items)
-	for _, careful := range []bool{false, true} {
+	// Attempts, cheapest first: stream records predicted, then read, both optimistic (a
+	// conflict moves on); then careful, which locks the records and isolates failing events.
+	type attempt struct{ predict, careful bool }
+	attempts := []attempt{{predict: true}, {}, {careful: true}}
+	if !r.predict || !predictable(items) {
+		attempts = attempts[1:]
+	}
+	for i := 0; i < len(attempts); i++ {
+		at := attempts[i]
 		for _, it := range items {
 			it.outcome, it.delay, it.parked = outcomePending, 0, nil
 		}
@@ -356,16 +384,19 @@ func (r *Runtime) applyLive(ctx context.Context, p Projection, items []*item, ke
 				return fmt.Errorf("read registry: %w", err)
 			}
 			a := &applier{r: r, p: p, gen: *gen, schema: generationSchema(p.Name(), *gen), mode: modeLive,
-				careful: careful, keepAlive: keepAlive, streams: map[string]*streamState{}}
+				careful: at.careful, predict: at.predict, keepAlive: keepAlive, streams: map[string]*streamState{}}
 			return a.run(ctx, tx, items, nil)
 		})
 		reason := "handler_failed"
-		if errors.Is(err, errConflict) {
+		switch {
+		case errors.Is(err, errConflict):
 			reason = "conflict"
-		} else if !errors.Is(err, errCareful) {
-			if err != nil {
-				return fmt.Errorf("projector: %s: apply batch: %w", p.Name(), err)
-			}
+		case errors.Is(err, errCareful):
+			// A handler failed: only careful mode can isolate it.
+			i = len(attempts) - 2
+		case err != nil:
+			return fmt.Errorf("projector: %s: apply batch: %w", p.Name(), err)
+		default:
 			return nil
 		}
 		r.metrics.retried.Add(ctx, 1, metric.WithAttributes(attribute.String("projection", p.Name()),

@@ -275,32 +275,52 @@ func testLiveEventAheadOfItsPredecessorWaitsForItThenIsParked(t *testing.T, batc
 }
 
 func TestLive_TwoConsumersOfTheSameEvents_ApplyEachOnce(t *testing.T) {
-	inBothApplyModes(t, testLiveTwoConsumersOfTheSameEventsApplyEachOnce)
+	for _, predict := range []bool{true, false} {
+		t.Run(fmt.Sprintf("predict=%v", predict), func(t *testing.T) {
+			inBothApplyModes(t, func(t *testing.T, batch bool) {
+				testLiveTwoConsumersOfTheSameEventsApplyEachOnce(t, batch, predict)
+			})
+		})
+	}
 }
 
 // Two consumers receive the same events (as after a redelivery to another replica): the
-// second reads the stream records, the first commits the same events, and the second's
-// blind writes would double them; its save finds the records changed and redoes the batch
-// carefully, where the events are duplicates.
-func testLiveTwoConsumersOfTheSameEventsApplyEachOnce(t *testing.T, batch bool) {
+// second reads (or predicts) the stream records, the first commits the same events, and the
+// second's blind writes would double them; its save finds the records changed and redoes
+// the batch, where the events are duplicates.
+func testLiveTwoConsumersOfTheSameEventsApplyEachOnce(t *testing.T, batch, predict bool) {
 	h := newHarness(t, []string{"catalog"})
 	bc := h.ctx("catalog")
 	proj := newCounter(bc)
 	proj.blind = true
-	first := h.runtime(proj.as(batch))
-	h.startBuilt(first, "counts")
-	committed := make(chan struct{})
+	// The first consumer's first batch waits until the second has read its records, and
+	// the second then waits until the first has committed: the second's records are stale.
+	secondRead, committed := make(chan struct{}), make(chan struct{})
+	var firstWaited, secondWaited atomic.Bool
 	var once sync.Once
+	first := h.runtime(proj.as(batch))
+	projector.SetPredict(first, predict)
+	projector.SetAfterRead(first, func() {
+		if firstWaited.CompareAndSwap(false, true) {
+			select {
+			case <-secondRead:
+			case <-time.After(10 * time.Second):
+				t.Error("the second consumer read nothing within 10s")
+			}
+		}
+	})
 	projector.SetAfterCommit(first, func(string) error {
 		once.Do(func() { close(committed) })
 		return nil
 	})
+	h.startBuilt(first, "counts")
 
 	h.cfg.ConsumerPrefix = "second_"
 	second := h.runtime(proj.as(batch))
-	var waited atomic.Bool
+	projector.SetPredict(second, predict)
 	projector.SetAfterRead(second, func() {
-		if waited.CompareAndSwap(false, true) {
+		if secondWaited.CompareAndSwap(false, true) {
+			close(secondRead)
 			select {
 			case <-committed:
 			case <-time.After(10 * time.Second):

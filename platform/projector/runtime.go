@@ -32,9 +32,12 @@ type Runtime struct {
 	// afterCommit, if set (by tests), runs after a live batch commits and before its
 	// messages are acknowledged; an error stops the consumer without acknowledging.
 	afterCommit func(projection string) error
-	// afterRead, if set (by tests), runs after an optimistic batch has read its stream
-	// records, before it applies the events.
+	// afterRead, if set (by tests), runs after an optimistic batch has read (or predicted)
+	// its stream records, before it applies the events.
 	afterRead func()
+	// predict lets live batches predict their stream records before reading them
+	// (applier.predictStreams); tests turn it off to exercise the read.
+	predict bool
 }
 
 // New checks the configuration and the projections and returns a runtime for them. It does
@@ -45,12 +48,13 @@ func New(cfg Config, projections ...Projection) (*Runtime, error) {
 	}
 	cfg.setDefaults()
 	r := &Runtime{
-		cfg:    cfg,
-		pool:   cfg.Pool,
-		log:    cfg.Logger,
-		tracer: cfg.TracerProvider.Tracer(instrumentation),
-		prop:   cfg.Propagator,
-		byName: map[string]Projection{},
+		predict: true,
+		cfg:     cfg,
+		pool:    cfg.Pool,
+		log:     cfg.Logger,
+		tracer:  cfg.TracerProvider.Tracer(instrumentation),
+		prop:    cfg.Propagator,
+		byName:  map[string]Projection{},
 	}
 	var err error
 	if r.metrics, err = newMetrics(cfg.MeterProvider); err != nil {
