@@ -128,6 +128,7 @@ func (r *Runtime) consumeSession(ctx context.Context, p Projection, bc string, c
 	var (
 		lagAt time.Time
 		pause = newBackoff()
+		pred  predictor
 	)
 	for ctx.Err() == nil {
 		if time.Since(lagAt) >= r.cfg.LagInterval {
@@ -141,7 +142,7 @@ func (r *Runtime) consumeSession(ctx context.Context, p Projection, bc string, c
 		if len(msgs) == 0 {
 			continue
 		}
-		if err := r.handleBatch(ctx, p, bc, msgs, settle); err != nil {
+		if err := r.handleBatch(ctx, p, bc, msgs, settle, &pred); err != nil {
 			if errors.Is(err, errStop) {
 				return err
 			}
@@ -186,6 +187,27 @@ func (r *Runtime) nextBatch(ctx context.Context, queue <-chan received, failed <
 	return msgs, nil
 }
 
+// predictPause is how many batches a consumer reads its stream records after a prediction
+// failed, before it predicts again.
+const predictPause = 16
+
+// predictor decides whether a consumer's next batch predicts its stream records
+// (applier.predictStreams): always, until a prediction fails; then not for the next
+// predictPause batches. Where predictions keep failing (replicas sharing a consumer apply
+// the same streams' events concurrently), that costs one wasted attempt every
+// predictPause+1 batches instead of one per batch.
+type predictor struct{ pause int }
+
+func (p *predictor) use() bool {
+	if p.pause > 0 {
+		p.pause--
+		return false
+	}
+	return true
+}
+
+func (p *predictor) failed() { p.pause = predictPause }
+
 // errStop is returned by the afterCommit hook of tests to stop a consumer.
 var errStop = errors.New("projector: consumer stopped")
 
@@ -225,7 +247,7 @@ func (r *Runtime) receive(ctx context.Context, p Projection, m jetstream.Msg) re
 
 // handleBatch applies one batch of received messages in one transaction; once it committed,
 // it hands the acknowledgements to settle.
-func (r *Runtime) handleBatch(ctx context.Context, p Projection, bc string, batch []received, settle chan<- func()) error {
+func (r *Runtime) handleBatch(ctx context.Context, p Projection, bc string, batch []received, settle chan<- func(), pred *predictor) error {
 	start := time.Now()
 	projAttr := attribute.String("projection", p.Name())
 	ctx, batchSpan := r.tracer.Start(ctx, "projector.batch "+p.Name(), trace.WithSpanKind(trace.SpanKindConsumer),
@@ -264,7 +286,7 @@ func (r *Runtime) handleBatch(ctx context.Context, p Projection, bc string, batc
 		}
 	}
 	stopKeepAlive := r.keepAlive(keepAlive)
-	err := r.applyLive(ctx, p, items, keepAlive)
+	err := r.applyLive(ctx, p, items, keepAlive, pred)
 	stopKeepAlive()
 	if err == nil && r.cfg.Committed != nil {
 		r.cfg.Committed(ctx, p.Name())
@@ -341,13 +363,13 @@ func (r *Runtime) keepAlive(f func()) (stop func()) {
 
 // applyLive applies a live batch to the projection's active generation in one transaction:
 // first fast, then, if a handler failed, again event by event under savepoints.
-func (r *Runtime) applyLive(ctx context.Context, p Projection, items []*item, keepAlive func()) error {
+func (r *Runtime) applyLive(ctx context.Context, p Projection, items []*item, keepAlive func(), pred *predictor) error {
 	sortItems(items)
 	// Attempts, cheapest first: stream records predicted, then read, both optimistic (a
 	// conflict moves on); then careful, which locks the records and isolates failing events.
 	type attempt struct{ predict, careful bool }
 	attempts := []attempt{{predict: true}, {}, {careful: true}}
-	if !r.predict || !predictable(items) {
+	if !r.predict || !predictable(items) || !pred.use() {
 		attempts = attempts[1:]
 	}
 	for i := 0; i < len(attempts); i++ {
@@ -391,6 +413,9 @@ func (r *Runtime) applyLive(ctx context.Context, p Projection, items []*item, ke
 		switch {
 		case errors.Is(err, errConflict):
 			reason = "conflict"
+			if at.predict {
+				pred.failed()
+			}
 		case errors.Is(err, errCareful):
 			// A handler failed: only careful mode can isolate it.
 			i = len(attempts) - 2
