@@ -4,6 +4,7 @@
 package pgwait
 
 import (
+	"errors"
 	"context"
 	"fmt"
 	"maps"
@@ -87,6 +88,17 @@ func (s *Sampler) Stop() Summary {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return Summary{Counts: maps.Clone(s.counts), Err: s.err}
+}
+
+// Add merges what another sampling saw into s.
+func (s *Summary) Add(o Summary) {
+	if s.Counts == nil {
+		s.Counts = map[string]int{}
+	}
+	for k, c := range o.Counts {
+		s.Counts[k] += c
+	}
+	s.Err = errors.Join(s.Err, o.Err)
 }
 
 // String lists the wait events, most frequent first, as shares of the sessions seen:
