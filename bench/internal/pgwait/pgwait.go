@@ -4,8 +4,8 @@
 package pgwait
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
