@@ -214,9 +214,20 @@ func (a *applier) applyFast(ctx context.Context, tx pgx.Tx) (err error) {
 		}
 	}()
 	if err := bp.ApplyBatch(ctx, tx, a.schema, evs); err != nil {
-		return errCareful
+		return fastFailure(err)
 	}
 	return nil
+}
+
+// fastFailure is what a handler's error in fast mode means for the batch: a deadlock or a
+// serialization failure (another transaction's concurrent write, or a write after a
+// predicted batch's snapshot) is a conflict, not the handler's fault; anything else sends the
+// batch to careful mode.
+func fastFailure(err error) error {
+	if transient(err) {
+		return errConflict
+	}
+	return errCareful
 }
 
 // optimistic is true for a live batch in fast mode: it reads the stream records without
@@ -462,7 +473,7 @@ func (a *applier) one(ctx context.Context, tx pgx.Tx, it *item) error {
 		if _, ok := a.p.(BatchProjection); ok {
 			a.fast = append(a.fast, it)
 		} else if err := a.call(it.ctx, tx, ev); err != nil {
-			return errCareful
+			return fastFailure(err)
 		}
 	} else {
 		handlerErr, err := a.attempts(ctx, tx, it)

@@ -377,7 +377,18 @@ func (r *Runtime) applyLive(ctx context.Context, p Projection, items []*item, ke
 		for _, it := range items {
 			it.outcome, it.delay, it.parked = outcomePending, 0, nil
 		}
-		err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+		// A predicted attempt runs in one snapshot (REPEATABLE READ, taken by the registry
+		// query before any handler runs): its handlers then see the state the predicted
+		// records describe, and a record that another transaction commits after the
+		// snapshot fails the save (a serialization failure, or a row the snapshot lacks)
+		// instead of matching the prediction by then. Under READ COMMITTED a record below the
+		// prediction while the handlers ran could rise to it before the save, and an event
+		// would be applied without its predecessor's effect.
+		txOpts := pgx.TxOptions{}
+		if at.predict {
+			txOpts.IsoLevel = pgx.RepeatableRead
+		}
+		err := pgx.BeginTxFunc(ctx, r.pool, txOpts, func(tx pgx.Tx) error {
 			b := &pgx.Batch{}
 			if r.cfg.AsyncCommit {
 				b.Queue(`SET LOCAL synchronous_commit = off`)
@@ -409,13 +420,22 @@ func (r *Runtime) applyLive(ctx context.Context, p Projection, items []*item, ke
 				careful: at.careful, predict: at.predict, keepAlive: keepAlive, streams: map[string]*streamState{}}
 			return a.run(ctx, tx, items, nil)
 		})
+		if at.predict && transient(err) {
+			// The snapshot met a later write (the registry row of a generation switch it
+			// waited for, say): not an error of the batch.
+			err = errConflict
+		}
 		reason := "handler_failed"
 		switch {
+		case at.predict && (errors.Is(err, errConflict) || errors.Is(err, errCareful)):
+			// A wrong prediction, or a handler that failed on the state it assumed (or on
+			// the snapshot): try again with the records read.
+			if errors.Is(err, errConflict) {
+				reason = "mispredicted"
+			}
+			pred.failed()
 		case errors.Is(err, errConflict):
 			reason = "conflict"
-			if at.predict {
-				pred.failed()
-			}
 		case errors.Is(err, errCareful):
 			// A handler failed: only careful mode can isolate it.
 			i = len(attempts) - 2

@@ -335,7 +335,11 @@ func testLiveTwoConsumersOfTheSameEventsApplyEachOnce(t *testing.T, batch, predi
 	}
 	h.countsReach("counts", h.expectedCounts(), 15*time.Second)
 	eventually(t, 10*time.Second, "the second consumer's conflict counted", func() (bool, string) {
-		n := h.counter(projector.BatchRetriedMetric, map[string]string{"projection": "counts", "reason": "conflict"})
+		reason := "conflict"
+		if predict {
+			reason = "mispredicted"
+		}
+		n := h.counter(projector.BatchRetriedMetric, map[string]string{"projection": "counts", "reason": reason})
 		return n > 0, fmt.Sprintf("%d conflicts", n)
 	})
 	eventually(t, 10*time.Second, "both consumers acknowledged everything", func() (bool, string) {

@@ -44,7 +44,7 @@ func newMetrics(mp metric.MeterProvider) (*metrics, error) {
 		return nil, err
 	}
 	if m.retried, err = meter.Int64Counter("projector.batches.retried", metric.WithUnit("{batch}"),
-		metric.WithDescription("Live batches rolled back and redone, by reason: handler_failed (redone event by event), or conflict (a stream record was not as the batch read or predicted it: another consumer changed it, or a redelivery or gap).")); err != nil {
+		metric.WithDescription("Attempts at live batches rolled back and redone, by reason: mispredicted (a stream record was not as the batch predicted it: a redelivery, a gap, another replica; redone with the records read), conflict (another consumer changed a record the batch read; redone carefully), handler_failed (redone with the records read after a prediction, else event by event).")); err != nil {
 		return nil, err
 	}
 	if m.batch, err = meter.Float64Histogram("projector.batch.duration", metric.WithUnit("s"),
