@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/storefront/storefront/bench/internal/proccpu"
 	"github.com/storefront/storefront/platform/devenv"
 	"github.com/storefront/storefront/platform/testkit"
 )
@@ -233,40 +234,10 @@ func (f *Fleet) Getenv(name, variable string) (string, error) {
 
 // descendant finds the launcher's descendant process named name.
 func (f *Fleet) descendant(name string) (int, error) {
-	root := f.PID()
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	parent, comm := map[int]int{}, map[int]string{}
-	for _, dir := range dirs {
-		pid, err := strconv.Atoi(filepath.Base(dir))
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, "stat"))
-		if err != nil {
-			continue
-		}
-		open, end := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
-		if open < 0 || end < open {
-			continue
-		}
-		fields := strings.Fields(string(b[end+1:]))
-		if len(fields) < 2 {
-			continue
-		}
-		ppid, _ := strconv.Atoi(fields[1])
-		parent[pid], comm[pid] = ppid, string(b[open+1:end])
+	if pid, ok := proccpu.Take().Find(name, f.PID()); ok {
+		return pid, nil
 	}
-	for pid, c := range comm {
-		if c != name {
-			continue
-		}
-		for p, hops := parent[pid], 0; p > 1 && hops < 64; p, hops = parent[p], hops+1 {
-			if p == root {
-				return pid, nil
-			}
-		}
-	}
-	return 0, fmt.Errorf("fleet: no running process %q under the launcher (pid %d)", name, root)
+	return 0, fmt.Errorf("fleet: no running process %q under the launcher (pid %d)", name, f.PID())
 }
 
 // LogTail returns up to the last n bytes of the fleet's output.

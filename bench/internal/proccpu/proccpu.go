@@ -154,6 +154,17 @@ func (s Snapshot) Kernel(pid int) bool {
 // Name returns the program name of pid ("" when unknown).
 func (s Snapshot) Name(pid int) string { return s.procs[pid].name }
 
+// Find returns a process named name that descends from ancestor (not ancestor itself), if
+// there is one.
+func (s Snapshot) Find(name string, ancestor int) (int, bool) {
+	for pid, p := range s.procs {
+		if p.name == name && pid != ancestor && s.Descends(pid, ancestor) {
+			return pid, true
+		}
+	}
+	return 0, false
+}
+
 // Descends reports whether pid is ancestor or a descendant of it.
 func (s Snapshot) Descends(pid, ancestor int) bool {
 	for seen := 0; pid > 0 && seen < 64; seen++ {
