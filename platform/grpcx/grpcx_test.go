@@ -8,7 +8,6 @@ import (
 	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -17,7 +16,6 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
-	"github.com/storefront/storefront/platform/devenv"
 	"github.com/storefront/storefront/platform/errs"
 	"github.com/storefront/storefront/platform/es"
 	"github.com/storefront/storefront/platform/reqctx"
@@ -68,22 +66,15 @@ func startServer(t *testing.T) *grpc.ClientConn {
 	}
 	srv := NewServer(slog.New(slog.DiscardHandler), tel, nil)
 	srv.RegisterService(echoDesc(t), struct{}{})
-	port, _ := devenv.FreePort()
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	// Listening here, before the call: a call made before Serve listened would be refused.
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lis.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, addr) }()
-	// Serve listens on its goroutine; a call made before that fails fast (Unavailable).
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the server does not listen on %s: %v", addr, err)
-		}
-	}
+	go func() { done <- srv.ServeListener(ctx, lis) }()
 	conn, err := Dial(addr, tel)
 	if err != nil {
 		t.Fatal(err)

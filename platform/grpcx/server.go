@@ -79,6 +79,12 @@ func (s *Server) Serve(ctx context.Context, addr string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	return s.ServeListener(ctx, lis)
+}
+
+// ServeListener is Serve on a listener the caller opened (tests open one on port 0, so that
+// calls made before ServeListener runs wait in the backlog instead of being refused).
+func (s *Server) ServeListener(ctx context.Context, lis net.Listener) error {
 	s.log.Info("gRPC serving", "addr", lis.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- s.Server.Serve(lis) }()

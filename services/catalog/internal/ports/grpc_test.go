@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
+	"net"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,7 +17,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/storefront/storefront/platform/aggregate"
-	"github.com/storefront/storefront/platform/devenv"
 	"github.com/storefront/storefront/platform/es/memstore"
 	"github.com/storefront/storefront/platform/events"
 	"github.com/storefront/storefront/platform/grpcx"
@@ -68,14 +67,15 @@ func start(t *testing.T) catalogv1.CatalogServiceClient {
 	}
 	srv := grpcx.NewServer(slog.New(slog.DiscardHandler), tel, nil)
 	catalogv1.RegisterCatalogServiceServer(srv, ports.GRPC{App: a})
-	port, err := devenv.FreePort()
+	// Listening here, before the calls: a call made before Serve listened would be refused.
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	addr := lis.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, addr) }()
+	go func() { done <- srv.ServeListener(ctx, lis) }()
 	conn, err := grpcx.Dial(addr, tel)
 	if err != nil {
 		t.Fatal(err)
