@@ -152,6 +152,9 @@ func (b *bench) appendVsPgbench(ctx context.Context, name, schema, rawTable stri
 		name, b.cfg.Writers, b.cfg.StreamsPerWriter, perTx, appendRounds, slice, res.appends, res.elapsed.Round(time.Millisecond),
 		float64(res.appends)/res.elapsed.Seconds(), res.eventsPerSecond())
 	b.note("%s: diagnosis: the appending sessions' wait events: %s", name, seen)
+	if st := b.env.stores[schema].BatchStats(); true {
+		b.note("%s: diagnosis: %d of %d appends combined, into %d transactions (%.1f appends each)", name, st.Appends, res.appends, st.Batches, float64(st.Appends)/max(1, float64(st.Batches)))
+	}
 
 	// The store's SQL function alone, from pgbench: does the Go client cost anything?
 	fn, err := b.pgbench(ctx, workload.PgbenchAppendScript(schema, perTx), max(b.cfg.Duration/2, time.Second))

@@ -2,8 +2,10 @@
 // pgx connection pool, with each service's tables in its own schema.
 //
 // Apply Migrations(schema) with pgmigrate before use. An append is one round trip: a call of
-// the append_events function, which checks the expected version, moves uniqueness claims,
-// inserts the events and notifies NotifyChannel(schema), all in the statement's transaction.
+// the append_events function, which checks the expected version, moves uniqueness claims and
+// inserts the events, all in the statement's transaction; appends made concurrently share one
+// call of append_batch and one commit (docs/decisions/014-append-batching.md). After commits,
+// the store notifies NotifyChannel(schema).
 // ReadAll's global order is gap-safe: see es.Position and
 // docs/decisions/002-gap-safe-global-order.md.
 //
@@ -20,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -54,10 +57,11 @@ type querier interface {
 
 // Store is the event store of one schema. It is safe for concurrent use.
 type Store struct {
-	pool   *pgxpool.Pool
-	schema string
-	sql    statements
-	wakeup wakeup
+	pool    *pgxpool.Pool
+	schema  string
+	sql     statements
+	wakeup  wakeup
+	batcher batcher
 }
 
 var (
@@ -65,17 +69,40 @@ var (
 	_ es.SnapshotStore = (*Store)(nil)
 )
 
+// DefaultAppendsInFlight is how many append transactions a store runs at once before it
+// combines further concurrent appends (see WithAppendsInFlight).
+const DefaultAppendsInFlight = 1
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithAppendsInFlight sets how many append transactions the store runs at once; appends made
+// while that many are running queue and go together, in one transaction, when one finishes
+// (docs/decisions/014-append-batching.md). 0 turns combining off: every append is its own
+// transaction.
+func WithAppendsInFlight(n int) Option {
+	return func(s *Store) { s.batcher.maxInFlight = n }
+}
+
 // New returns the store whose tables Migrations(schema) created. It does not connect; the
 // pool belongs to the caller, who closes it.
-func New(pool *pgxpool.Pool, schema string) (*Store, error) {
+func New(pool *pgxpool.Pool, schema string, opts ...Option) (*Store, error) {
 	if pool == nil {
 		return nil, fmt.Errorf("%w: nil pool", es.ErrInvalidArgument)
 	}
 	if !validSchema.MatchString(schema) {
 		return nil, fmt.Errorf("%w: schema %q: want lower-case letters, digits and underscores", es.ErrInvalidArgument, schema)
 	}
-	return &Store{pool: pool, schema: schema, sql: newStatements(schema),
-		wakeup: wakeup{sql: "BEGIN; SET LOCAL synchronous_commit = off; NOTIFY " + pgx.Identifier{NotifyChannel(schema)}.Sanitize() + "; COMMIT"}}, nil
+	s := &Store{pool: pool, schema: schema, sql: newStatements(schema),
+		wakeup: wakeup{sql: "BEGIN; SET LOCAL synchronous_commit = off; NOTIFY " + pgx.Identifier{NotifyChannel(schema)}.Sanitize() + "; COMMIT"}}
+	s.batcher = batcher{store: s, maxInFlight: DefaultAppendsInFlight}
+	for _, opt := range opts {
+		opt(s)
+	}
+	if s.batcher.maxInFlight < 0 {
+		return nil, fmt.Errorf("%w: %d appends in flight", es.ErrInvalidArgument, s.batcher.maxInFlight)
+	}
+	return s, nil
 }
 
 // Schema returns the schema the store works in.
@@ -83,7 +110,7 @@ func (s *Store) Schema() string { return s.schema }
 
 // statements are the store's SQL, with the schema spelled out.
 type statements struct {
-	appendEvents, readForward, readBackward, readAll, head, saveSnapshot, loadSnapshot, claimOwner string
+	appendEvents, appendBatch, readForward, readBackward, readAll, head, saveSnapshot, loadSnapshot, claimOwner string
 }
 
 const eventColumns = `event_id, stream_id, stream_version, tx_id, global_position, event_type, schema_version,
@@ -98,6 +125,8 @@ func newStatements(schema string) statements {
 	return statements{
 		appendEvents: `SELECT out_version, out_tx_id, out_global_position
 			FROM ` + q("append_events") + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		appendBatch: `SELECT out_stream, out_version, out_tx_id, out_global_position
+			FROM ` + q("append_batch") + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		readForward: `SELECT ` + eventColumns + ` FROM ` + q("events") + `
 			WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version LIMIT $3`,
 		readBackward: `SELECT ` + eventColumns + ` FROM ` + q("events") + `
@@ -117,13 +146,19 @@ func newStatements(schema string) statements {
 	}
 }
 
-// Append implements es.Appender in one round trip to the server.
+// Append implements es.Appender in one round trip to the server, or less: concurrent appends
+// may share one (see WithAppendsInFlight).
 func (s *Store) Append(ctx context.Context, stream string, expected es.ExpectedVersion, events []es.EventData, opts ...es.AppendOption) (es.AppendResult, error) {
 	req, err := es.NewAppendRequest(stream, expected, events, opts...)
 	if err != nil {
 		return es.AppendResult{}, err
 	}
-	res, err := s.append(ctx, s.pool, req)
+	var res es.AppendResult
+	if s.batcher.maxInFlight > 0 && len(req.Claims) == 0 && len(req.Releases) == 0 {
+		res, err = s.batcher.append(ctx, req)
+	} else {
+		res, err = s.append(ctx, s.pool, req)
+	}
 	if err == nil {
 		s.wake(ctx)
 	}
@@ -134,26 +169,46 @@ func (s *Store) Append(ctx context.Context, stream string, expected es.ExpectedV
 //
 // They are sent after the append has committed, in a transaction of their own that commits
 // asynchronously: a NOTIFY inside the append would hold a database-wide lock until the
-// append's commit is on disk, making appends commit one at a time. A lost notification only
-// delays a listener until its next poll.
+// append's commit is on disk, making appends commit one at a time. They are sent by a
+// goroutine of their own, so that no appender waits for them, and at most one per wakePause
+// under load: the first after a quiet spell goes at once; appends committed while it is sent,
+// or in the pause after it, share the next one. A lost notification only delays a listener
+// until its next poll.
 type wakeup struct {
 	sql     string
 	pending atomic.Bool // an append committed since the last notification was sent
-	busy    atomic.Bool // an appender is sending notifications
+	busy    atomic.Bool // a goroutine is sending notifications
 }
 
-// wake makes sure a notification is sent after the caller's commit: by the caller, or by the
-// appender already sending, who sends one more when it sees pending.
+// wakePause is the shortest interval between two notifications: under load, one per pause
+// wakes the relay as well as one per append, at a fraction of the cost (measured in
+// docs/decisions/014-append-batching.md), and adds at most this much to its latency.
+const wakePause = 5 * time.Millisecond
+
+// wake makes sure a notification is sent after the caller's commit, without waiting for it.
 func (s *Store) wake(ctx context.Context) {
 	w := &s.wakeup
 	w.pending.Store(true)
-	ctx = context.WithoutCancel(ctx)
-	for w.pending.Load() && w.busy.CompareAndSwap(false, true) {
+	if w.busy.CompareAndSwap(false, true) {
+		go s.sendWakeups(context.WithoutCancel(ctx))
+	}
+}
+
+// sendWakeups sends notifications while appends keep committing, then ends.
+func (s *Store) sendWakeups(ctx context.Context) {
+	w := &s.wakeup
+	for {
 		for w.pending.Swap(false) {
 			// Best effort: on failure listeners poll.
 			_, _ = s.pool.Exec(ctx, w.sql, pgx.QueryExecModeSimpleProtocol)
+			time.Sleep(wakePause)
 		}
 		w.busy.Store(false)
+		// An append that set pending after the loop's last look, and saw busy still set,
+		// relies on this goroutine: take the job back unless another goroutine has.
+		if !w.pending.Load() || !w.busy.CompareAndSwap(false, true) {
+			return
+		}
 	}
 }
 

@@ -1,0 +1,262 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/storefront/storefront/platform/es"
+)
+
+// Appends are combined only up to these sizes; the first append of a batch always goes, however
+// many events it has.
+const (
+	maxBatchAppends = 64
+	maxBatchEvents  = 1000
+)
+
+// batchTimeout bounds a combined append's transaction: it runs detached from its callers'
+// contexts (each caller can leave on its own), so it needs a deadline of its own. A batch that
+// times out is retried by each caller alone, under the caller's context.
+const batchTimeout = 30 * time.Second
+
+// batcher combines concurrent appends into shared transactions: group commit on the client
+// side. While maxInFlight append transactions are running, further appends queue; when one
+// finishes, its leader hands the queue to the first waiter, who sends it as one append_batch
+// call. Under light load nothing queues and every append goes alone, as before; under heavy
+// load N waiting appends cost one round trip and one WAL flush instead of N.
+//
+// What each caller sees is unchanged: its append succeeds or fails on its own (a conflicting
+// append is skipped by the batch and reported to its caller; if the batch fails as a whole,
+// every caller retries alone), and it returns only once its events have committed.
+type batcher struct {
+	store       *Store
+	maxInFlight int
+
+	mu       sync.Mutex
+	inFlight int
+	queue    []*waiter
+
+	batches, combined atomic.Int64 // batches of more than one append, and the appends in them
+}
+
+// waiter is one append queued in a batcher.
+type waiter struct {
+	req   es.AppendRequest
+	ready chan struct{} // closed when the waiter leads, must go alone, or has its result
+	lead  bool          // set under batcher.mu before ready is closed
+	alone bool          // the batch failed: append alone
+	res   es.AppendResult
+	err   error
+}
+
+// BatchStats says how many appends were combined with others, and into how many
+// transactions, since the store was made.
+type BatchStats struct {
+	Batches, Appends int64
+}
+
+// BatchStats reports the store's append batching so far.
+func (s *Store) BatchStats() BatchStats {
+	return BatchStats{Batches: s.batcher.batches.Load(), Appends: s.batcher.combined.Load()}
+}
+
+func (b *batcher) append(ctx context.Context, req es.AppendRequest) (es.AppendResult, error) {
+	w := &waiter{req: req, ready: make(chan struct{})}
+	b.mu.Lock()
+	if b.inFlight < b.maxInFlight {
+		b.inFlight++
+		b.mu.Unlock()
+		return b.leadFrom(ctx, w)
+	}
+	b.queue = append(b.queue, w)
+	b.mu.Unlock()
+
+	select {
+	case <-w.ready:
+	case <-ctx.Done():
+		b.mu.Lock()
+		if i := slices.Index(b.queue, w); i >= 0 {
+			b.queue = slices.Delete(b.queue, i, i+1)
+			b.mu.Unlock()
+			return es.AppendResult{}, wrap(ctx, fmt.Sprintf("append to %q", req.Stream), ctx.Err())
+		}
+		lead := w.lead
+		b.mu.Unlock()
+		if !lead {
+			// In a batch already: it may still commit, as an append cancelled in flight may.
+			return es.AppendResult{}, wrap(ctx, fmt.Sprintf("append to %q", req.Stream), ctx.Err())
+		}
+		// Made leader as the context ended: the queue behind it still needs sending.
+	}
+	if w.lead {
+		return b.leadFrom(ctx, w)
+	}
+	if w.alone {
+		return b.store.append(ctx, b.store.pool, req)
+	}
+	return w.res, w.err
+}
+
+// leadFrom sends w with whatever has queued, then hands the rest of the queue to its first
+// waiter, or frees its slot.
+func (b *batcher) leadFrom(ctx context.Context, w *waiter) (es.AppendResult, error) {
+	batch := b.take(w)
+	if len(batch) == 1 {
+		w.res, w.err = b.store.append(ctx, b.store.pool, w.req)
+	} else {
+		b.send(ctx, batch)
+	}
+
+	b.mu.Lock()
+	if len(b.queue) > 0 {
+		next := b.queue[0]
+		b.queue = slices.Delete(b.queue, 0, 1)
+		next.lead = true
+		close(next.ready)
+	} else {
+		b.inFlight--
+	}
+	b.mu.Unlock()
+
+	if w.alone {
+		return b.store.append(ctx, b.store.pool, w.req)
+	}
+	return w.res, w.err
+}
+
+// take returns first and the queued appends that fit in one batch with it, in queue order,
+// leaving in the queue those over the limits or to a stream already in the batch (their turn
+// comes in the next batch, in their order).
+func (b *batcher) take(first *waiter) []*waiter {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.queue) == 0 {
+		return []*waiter{first}
+	}
+	batch := []*waiter{first}
+	streams := map[string]bool{first.req.Stream: true}
+	events := len(first.req.Events)
+	rest := b.queue[:0]
+	for _, w := range b.queue {
+		if len(batch) < maxBatchAppends && !streams[w.req.Stream] && events+len(w.req.Events) <= maxBatchEvents {
+			batch = append(batch, w)
+			streams[w.req.Stream] = true
+			events += len(w.req.Events)
+			continue
+		}
+		// Later appends to a skipped stream must wait too, to stay behind it.
+		streams[w.req.Stream] = true
+		rest = append(rest, w)
+	}
+	clear(b.queue[len(rest):])
+	b.queue = rest
+	return batch
+}
+
+// send writes batch in one append_batch call and gives every waiter but the leader (the
+// first) its result.
+func (b *batcher) send(ctx context.Context, batch []*waiter) {
+	b.batches.Add(1)
+	b.combined.Add(int64(len(batch)))
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
+	defer cancel()
+
+	results, err := b.store.appendBatch(ctx, batch)
+	for i, w := range batch {
+		if err != nil {
+			w.alone = true
+		} else {
+			w.res, w.err = results[i].res, results[i].err
+		}
+		if i > 0 {
+			close(w.ready)
+		}
+	}
+}
+
+type batchResult struct {
+	res es.AppendResult
+	err error
+}
+
+// appendBatch calls append_batch for appends to distinct streams, none with claims.
+func (s *Store) appendBatch(ctx context.Context, batch []*waiter) ([]batchResult, error) {
+	n := 0
+	for _, w := range batch {
+		n += len(w.req.Events)
+	}
+	var (
+		streams                               = make([]string, len(batch))
+		expected                              = make([]int64, len(batch))
+		appendOf, offsets, schemas            = make([]int32, 0, n), make([]int32, 0, n), make([]int32, 0, n)
+		ids                                   = make([][16]byte, 0, n)
+		types, corrs, causes, users, tps, tss = make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+		payloads                              = make([][]byte, 0, n)
+		byStream                              = make(map[string]int, len(batch))
+	)
+	for a, w := range batch {
+		streams[a], expected[a] = w.req.Stream, int64(w.req.Expected)
+		byStream[w.req.Stream] = a
+		for k, e := range w.req.Events {
+			appendOf, offsets = append(appendOf, int32(a+1)), append(offsets, int32(k+1))
+			ids, types, schemas, payloads = append(ids, e.ID), append(types, e.Type), append(schemas, int32(e.SchemaVersion)), append(payloads, e.Payload)
+			corrs, causes, users = append(corrs, e.Metadata.CorrelationID), append(causes, e.Metadata.CausationID), append(users, e.Metadata.UserID)
+			tps, tss = append(tps, e.Metadata.TraceParent), append(tss, e.Metadata.TraceState)
+		}
+	}
+	rows, err := s.pool.Query(ctx, s.sql.appendBatch, streams, expected, appendOf, offsets,
+		ids, types, schemas, payloads, corrs, causes, users, tps, tss)
+	if err != nil {
+		return nil, fmt.Errorf("es/postgres: append batch: %w", err)
+	}
+	type row struct {
+		version int64
+		pos     es.Position
+	}
+	written := make([][]row, len(batch))
+	results := make([]batchResult, len(batch))
+	var (
+		stream       string
+		version      int64
+		txID, global *int64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&stream, &version, &txID, &global}, func() error {
+		a, ok := byStream[stream]
+		if !ok {
+			return fmt.Errorf("append_batch returned stream %q, not in the batch", stream)
+		}
+		if txID == nil || global == nil {
+			req := batch[a].req
+			results[a].err = &es.ConcurrencyError{Stream: req.Stream, Expected: req.Expected, Actual: version}
+			return nil
+		}
+		written[a] = append(written[a], row{version, es.Position{TxID: *txID, Global: *global}})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("es/postgres: append batch: %w", err)
+	}
+	for a, w := range batch {
+		r, got, n := &results[a], written[a], len(w.req.Events)
+		if r.err != nil {
+			continue
+		}
+		if len(got) != n {
+			return nil, fmt.Errorf("es/postgres: append batch: %d events written to %q, want %d", len(got), w.req.Stream, n)
+		}
+		slices.SortFunc(got, func(x, y row) int { return cmp.Compare(x.version, y.version) })
+		r.res = es.AppendResult{NextVersion: got[n-1].version, EventIDs: make([]uuid.UUID, n), Positions: make([]es.Position, n)}
+		for i, x := range got {
+			r.res.EventIDs[i], r.res.Positions[i] = w.req.Events[i].ID, x.pos
+		}
+	}
+	return results, nil
+}
