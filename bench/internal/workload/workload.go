@@ -6,6 +6,8 @@ package workload
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -140,10 +142,24 @@ func PgbenchAppendScript(schema string, perTx int) string {
 const maxScanPages = 10_000_000
 
 // RawScan reads every row of an events table in (tx_id, global_position) pages, scanning
-// the columns ReadAll returns into reused variables: the floor of any reader of the table. maxPages bounds it.
-func RawScan(ctx context.Context, db interface {
+// the columns ReadAll returns into reused variables with pgx's Scan: what a plain pgx reader
+// of the table does, without building events. maxScanPages bounds it.
+func RawScan(ctx context.Context, db Querier, table pgx.Identifier, page int) (int64, time.Duration, error) {
+	return rawScan(ctx, db, table, page, true)
+}
+
+// RawWireScan is RawScan that decodes nothing but the position it pages by: the cost of the
+// rows reaching the client, the floor of any reader.
+func RawWireScan(ctx context.Context, db Querier, table pgx.Identifier, page int) (int64, time.Duration, error) {
+	return rawScan(ctx, db, table, page, false)
+}
+
+// Querier is what the scans need of a pool.
+type Querier interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, table pgx.Identifier, page int) (int64, time.Duration, error) {
+}
+
+func rawScan(ctx context.Context, db Querier, table pgx.Identifier, page int, decode bool) (int64, time.Duration, error) {
 	sql := `SELECT event_id, stream_id, stream_version, tx_id, global_position, event_type, schema_version,
 			payload, correlation_id, causation_id, user_id, trace_parent, trace_state, recorded_at
 		FROM ` + table.Sanitize() + `
@@ -167,6 +183,17 @@ func RawScan(ctx context.Context, db interface {
 		}
 		got := 0
 		for rows.Next() {
+			if !decode {
+				// tx_id and global_position, int8 in binary format.
+				v := rows.RawValues()
+				if len(v) != 14 || len(v[3]) != 8 || len(v[4]) != 8 {
+					rows.Close()
+					return 0, 0, errors.New("raw scan: unexpected row format")
+				}
+				txID, global = int64(binary.BigEndian.Uint64(v[3])), int64(binary.BigEndian.Uint64(v[4]))
+				got++
+				continue
+			}
 			if err := rows.Scan(&id, &stream, &version, &txID, &global, &typ, &schema, &payload,
 				&corr, &cause, &user, &traceParent, &traceState, &at); err != nil {
 				rows.Close()

@@ -315,7 +315,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from int64, max i
 	if err := es.CheckRead(stream, from, max); err != nil {
 		return nil, err
 	}
-	return s.readEvents(ctx, s.pool, "read stream "+strconv.Quote(stream), s.sql.readForward, stream, from, max)
+	return s.readEvents(ctx, s.pool, "read stream "+strconv.Quote(stream), max, s.sql.readForward, stream, from, max)
 }
 
 // ReadStreamBackward implements es.StreamReader.
@@ -323,7 +323,7 @@ func (s *Store) ReadStreamBackward(ctx context.Context, stream string, from int6
 	if err := es.CheckRead(stream, from, max); err != nil {
 		return nil, err
 	}
-	return s.readEvents(ctx, s.pool, "read stream "+strconv.Quote(stream)+" backward", s.sql.readBackward, stream, from, max)
+	return s.readEvents(ctx, s.pool, "read stream "+strconv.Quote(stream)+" backward", max, s.sql.readBackward, stream, from, max)
 }
 
 // ReadAll implements es.LogReader. It returns only events of transactions older than the
@@ -337,7 +337,7 @@ func (s *Store) ReadAll(ctx context.Context, after es.Position, max int) ([]es.R
 }
 
 func (s *Store) readAll(ctx context.Context, q querier, after es.Position, max int) ([]es.RecordedEvent, error) {
-	return s.readEvents(ctx, q, "read all after "+after.String(), s.sql.readAll, after.TxID, after.Global, max)
+	return s.readEvents(ctx, q, "read all after "+after.String(), max, s.sql.readAll, after.TxID, after.Global, max)
 }
 
 // Head implements es.LogReader.
@@ -350,12 +350,13 @@ func (s *Store) Head(ctx context.Context) (es.Position, error) {
 	return p, nil
 }
 
-func (s *Store) readEvents(ctx context.Context, q querier, what, sql string, args ...any) ([]es.RecordedEvent, error) {
+// readEvents runs a query of eventColumns that returns at most max rows.
+func (s *Store) readEvents(ctx context.Context, q querier, what string, max int, sql string, args ...any) ([]es.RecordedEvent, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, wrap(ctx, what, err)
 	}
-	evs, err := pgx.CollectRows(rows, scanEvent)
+	evs, err := collectEvents(rows, min(max, 4096))
 	if err != nil {
 		return nil, wrap(ctx, what, err)
 	}
