@@ -79,8 +79,9 @@ func (r *Runtime) consumeSession(ctx context.Context, p Projection, bc string, c
 	// never blocks the client's delivery goroutine for long.
 	queue := make(chan received, r.cfg.MaxAckPending+r.cfg.BatchSize)
 	failed := make(chan error, 1)
+	spanName := "projector.apply " + p.Name()
 	cc, err := cons.Consume(func(m jetstream.Msg) {
-		rc := r.receive(ctx, p, m)
+		rc := r.receive(ctx, p, spanName, m)
 		select {
 		case queue <- rc:
 		case <-ctx.Done():
@@ -175,7 +176,7 @@ func (r *Runtime) nextBatch(ctx context.Context, queue <-chan received, failed <
 	case err := <-failed:
 		return nil, err
 	}
-	msgs := []received{first}
+	msgs := append(make([]received, 0, min(r.cfg.BatchSize, len(queue)+1)), first)
 	for len(msgs) < r.cfg.BatchSize {
 		select {
 		case m := <-queue:
@@ -220,26 +221,29 @@ type received struct {
 }
 
 // receive decodes m and starts its span, in the consumer's delivery goroutine.
-func (r *Runtime) receive(ctx context.Context, p Projection, m jetstream.Msg) received {
-	projAttr := attribute.String("projection", p.Name())
+func (r *Runtime) receive(ctx context.Context, p Projection, spanName string, m jetstream.Msg) received {
 	delivered := uint64(1)
 	if md, err := m.Metadata(); err == nil {
 		delivered = md.NumDelivered
 	}
 	if delivered > 1 {
-		r.metrics.redelivered.Add(ctx, 1, metric.WithAttributes(projAttr))
+		r.metrics.redelivered.Add(ctx, 1, metric.WithAttributes(attribute.String("projection", p.Name())))
 	}
 	ev, decodeErr := natsbus.Decode(m.Headers(), m.Data())
 	if decodeErr != nil {
 		ev.Payload = m.Data() // kept with the parked message
 	}
 	parent := r.prop.Extract(ctx, headerCarrier(m.Headers()))
-	ictx, span := r.tracer.Start(parent, "projector.apply "+p.Name(), trace.WithSpanKind(trace.SpanKindConsumer),
-		trace.WithAttributes(projAttr, attribute.String("messaging.destination.name", m.Subject()),
+	ictx, span := r.tracer.Start(parent, spanName, trace.WithSpanKind(trace.SpanKindConsumer))
+	// Attributes only for a span that records: an unsampled event (most, in production; every
+	// one without a tracer) should not pay for them.
+	if span.IsRecording() {
+		span.SetAttributes(attribute.String("projection", p.Name()), attribute.String("messaging.destination.name", m.Subject()),
 			attribute.String("messaging.message.id", m.Headers().Get(natsbus.HeaderMsgID)),
 			attribute.Int64("messaging.message.delivery_count", int64(delivered)),
 			attribute.String("event.type", ev.Type), attribute.String("event.stream", ev.StreamID),
-			attribute.Int64("event.version", ev.Version)))
+			attribute.Int64("event.version", ev.Version))
+	}
 	it := &item{ev: ev, decodeErr: decodeErr, subject: m.Subject(), headers: m.Headers(),
 		delivered: delivered, final: delivered >= uint64(r.cfg.MaxDeliver), ctx: ictx}
 	return received{msg: m, it: it, span: span}
@@ -256,24 +260,28 @@ func (r *Runtime) handleBatch(ctx context.Context, p Projection, bc string, batc
 			attribute.Int("messaging.batch.message_count", len(batch))))
 
 	items := make([]*item, len(batch))
-	msgs := make([]jetstream.Msg, len(batch))
-	spans := make(map[*item]trace.Span, len(batch))
-	byItem := make(map[*item]jetstream.Msg, len(batch))
-	batchLink := trace.LinkFromContext(ctx)
+	if batchSpan.IsRecording() {
+		batchLink := trace.LinkFromContext(ctx)
+		for _, rc := range batch {
+			rc.span.AddLink(batchLink)
+			batchSpan.AddLink(trace.LinkFromContext(rc.it.ctx))
+		}
+	}
 	for i, rc := range batch {
-		rc.span.AddLink(batchLink)
-		batchSpan.AddLink(trace.LinkFromContext(rc.it.ctx))
-		items[i], msgs[i], spans[rc.it], byItem[rc.it] = rc.it, rc.msg, rc.span, rc.msg
+		items[i] = rc.it
 	}
 	endSpans := func(err error) {
-		for it, span := range spans {
-			switch {
-			case err != nil:
-				span.SetStatus(codes.Error, err.Error())
-			case it.outcome == outcomeParked:
-				span.SetStatus(codes.Error, "parked: "+it.parked.cause.Error())
-			case it.outcome == outcomeDeferred:
-				span.AddEvent("deferred: an earlier version of the stream is missing")
+		for _, rc := range batch {
+			span, it := rc.span, rc.it
+			if span.IsRecording() {
+				switch {
+				case err != nil:
+					span.SetStatus(codes.Error, err.Error())
+				case it.outcome == outcomeParked:
+					span.SetStatus(codes.Error, "parked: "+it.parked.cause.Error())
+				case it.outcome == outcomeDeferred:
+					span.AddEvent("deferred: an earlier version of the stream is missing")
+				}
 			}
 			span.End()
 		}
@@ -281,8 +289,8 @@ func (r *Runtime) handleBatch(ctx context.Context, p Projection, bc string, batc
 
 	// Keep the batch's messages from being redelivered while it is retried slowly.
 	keepAlive := func() {
-		for _, m := range msgs {
-			_ = m.InProgress()
+		for _, rc := range batch {
+			_ = rc.msg.InProgress()
 		}
 	}
 	stopKeepAlive := r.keepAlive(keepAlive)
@@ -299,11 +307,11 @@ func (r *Runtime) handleBatch(ctx context.Context, p Projection, bc string, batc
 		}
 	}
 	if err != nil {
-		for it, m := range byItem {
+		for _, rc := range batch {
 			if ctx.Err() != nil {
-				_ = m.Nak()
+				_ = rc.msg.Nak()
 			} else {
-				_ = m.NakWithDelay(r.cfg.backoffDelay(it.delivered))
+				_ = rc.msg.NakWithDelay(r.cfg.backoffDelay(rc.it.delivered))
 			}
 		}
 		batchSpan.SetStatus(codes.Error, err.Error())
@@ -312,15 +320,16 @@ func (r *Runtime) handleBatch(ctx context.Context, p Projection, bc string, batc
 		return err
 	}
 	r.metrics.batch.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(projAttr, attribute.String("mode", "live")))
-	settle <- func() { r.settle(ctx, p, byItem, endSpans, batchSpan) }
+	settle <- func() { r.settle(ctx, p, batch, endSpans, batchSpan) }
 	return nil
 }
 
 // settle acknowledges the messages of a committed batch (NAKs the deferred ones with their
 // delay), reports its parked events and ends its spans.
-func (r *Runtime) settle(ctx context.Context, p Projection, byItem map[*item]jetstream.Msg, endSpans func(error), batchSpan trace.Span) {
+func (r *Runtime) settle(ctx context.Context, p Projection, batch []received, endSpans func(error), batchSpan trace.Span) {
 	var applied int64
-	for it, m := range byItem {
+	for _, rc := range batch {
+		it, m := rc.it, rc.msg
 		switch it.outcome {
 		case outcomeDeferred:
 			_ = m.NakWithDelay(it.delay)
