@@ -3,6 +3,7 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/storefront/storefront/platform/es"
 )
@@ -170,16 +172,30 @@ func (b *batcher) send(ctx context.Context, batch []*waiter) {
 	defer cancel()
 
 	results, err := b.store.appendBatch(ctx, batch)
+	retryAlone := err != nil && wroteNothing(err)
 	for i, w := range batch {
-		if err != nil {
+		switch {
+		case retryAlone:
 			w.alone = true
-		} else {
+		case err != nil:
+			w.err = wrap(ctx, fmt.Sprintf("append to %q (in a batch of %d)", w.req.Stream, len(batch)), err)
+		default:
 			w.res, w.err = results[i].res, results[i].err
 		}
 		if i > 0 {
 			close(w.ready)
 		}
 	}
+}
+
+// wroteNothing says whether a failed append_batch call certainly wrote nothing, so that its
+// appends can be retried one by one: the server refused it (its statement, and so its
+// transaction, failed) or it never left. Otherwise (connection lost, deadline) the batch may
+// have committed, and a retry could turn that unknown outcome into a false conflict that a
+// caller would act on: every member gets the error, as a single append would.
+func wroteNothing(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) || pgconn.SafeToRetry(err)
 }
 
 type batchResult struct {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/storefront/storefront/platform/es"
 	"github.com/storefront/storefront/platform/testkit/pgtest"
@@ -348,5 +350,31 @@ func TestBatch_ConcurrentWritersOnSharedStreams(t *testing.T) {
 		t.Fatalf("no append was combined with another: %+v", st)
 	} else {
 		t.Logf("%d appends in %d batches", st.Appends, st.Batches)
+	}
+}
+
+type unsentError struct{}
+
+func (unsentError) Error() string     { return "connection refused" }
+func (unsentError) SafeToRetry() bool { return true }
+
+// Only a batch that certainly wrote nothing is retried append by append; after an unknown
+// outcome each caller gets the error.
+func TestWroteNothing(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"refused by the server", fmt.Errorf("es/postgres: append batch: %w", &pgconn.PgError{Code: "23505"}), true},
+		{"never sent", fmt.Errorf("x: %w", unsentError{}), true},
+		{"connection lost mid-call", io.ErrUnexpectedEOF, false},
+		{"deadline", context.DeadlineExceeded, false},
+		{"result not as expected", errors.New("es/postgres: append batch: 1 events written to \"a\", want 2"), false},
+	}
+	for _, tc := range tests {
+		if got := wroteNothing(tc.err); got != tc.want {
+			t.Errorf("%s: wroteNothing = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
