@@ -51,6 +51,7 @@ type batcher struct {
 
 // waiter is one append queued in a batcher.
 type waiter struct {
+	ctx   context.Context // the caller's
 	req   es.AppendRequest
 	ready chan struct{} // closed when the waiter leads, must go alone, or has its result
 	lead  bool          // set under batcher.mu before ready is closed
@@ -71,12 +72,12 @@ func (s *Store) BatchStats() BatchStats {
 }
 
 func (b *batcher) append(ctx context.Context, req es.AppendRequest) (es.AppendResult, error) {
-	w := &waiter{req: req, ready: make(chan struct{})}
+	w := &waiter{ctx: ctx, req: req, ready: make(chan struct{})}
 	b.mu.Lock()
 	if b.inFlight < b.maxInFlight {
 		b.inFlight++
 		b.mu.Unlock()
-		return b.leadFrom(ctx, w)
+		return b.lead(w)
 	}
 	b.queue = append(b.queue, w)
 	b.mu.Unlock()
@@ -88,67 +89,109 @@ func (b *batcher) append(ctx context.Context, req es.AppendRequest) (es.AppendRe
 		if i := slices.Index(b.queue, w); i >= 0 {
 			b.queue = slices.Delete(b.queue, i, i+1)
 			b.mu.Unlock()
-			return es.AppendResult{}, wrap(ctx, fmt.Sprintf("append to %q", req.Stream), ctx.Err())
+			return es.AppendResult{}, cancelled(ctx, req)
 		}
 		lead := w.lead
 		b.mu.Unlock()
 		if !lead {
 			// In a batch already: it may still commit, as an append cancelled in flight may.
-			return es.AppendResult{}, wrap(ctx, fmt.Sprintf("append to %q", req.Stream), ctx.Err())
+			return es.AppendResult{}, cancelled(ctx, req)
 		}
-		// Made leader as the context ended: the queue behind it still needs sending.
+		// Made leader as its context ended: it sends the queue behind it, without itself.
 	}
 	if w.lead {
-		return b.leadFrom(ctx, w)
+		return b.lead(w)
 	}
+	return w.outcome(b.store)
+}
+
+func cancelled(ctx context.Context, req es.AppendRequest) error {
+	return wrap(ctx, fmt.Sprintf("append to %q", req.Stream), ctx.Err())
+}
+
+// outcome is a waiter's result once ready is closed.
+func (w *waiter) outcome(s *Store) (es.AppendResult, error) {
 	if w.alone {
-		return b.store.append(ctx, b.store.pool, req)
+		return s.append(w.ctx, s.pool, w.req)
 	}
 	return w.res, w.err
 }
 
-// leadFrom sends w with whatever has queued, then hands the rest of the queue to its first
-// waiter, or frees its slot.
-func (b *batcher) leadFrom(ctx context.Context, w *waiter) (es.AppendResult, error) {
-	batch := b.take(w)
-	if len(batch) == 1 {
-		w.res, w.err = b.store.append(ctx, b.store.pool, w.req)
-	} else {
-		b.send(ctx, batch)
+// lead sends w (unless its caller has gone) with whatever has queued, and returns w's
+// outcome. An append alone is sent by the caller itself; a batch by a goroutine, which then
+// hands the queue on, so that every caller in it, this one included, can leave when its
+// context ends.
+func (b *batcher) lead(w *waiter) (es.AppendResult, error) {
+	// A fresh channel for w's result: a waiter made leader found its first one closed.
+	w.ready = make(chan struct{})
+	first := w
+	if w.ctx.Err() != nil {
+		first = nil
 	}
-
-	b.mu.Lock()
-	if len(b.queue) > 0 {
-		next := b.queue[0]
-		b.queue = slices.Delete(b.queue, 0, 1)
-		next.lead = true
-		close(next.ready)
-	} else {
-		b.inFlight--
+	batch := b.take(first)
+	switch {
+	case len(batch) == 0:
+		b.handOff()
+		return es.AppendResult{}, cancelled(w.ctx, w.req)
+	case len(batch) == 1 && first != nil:
+		w.res, w.err = b.store.append(w.ctx, b.store.pool, w.req)
+		b.handOff()
+		return w.res, w.err
 	}
-	b.mu.Unlock()
-
-	if w.alone {
-		return b.store.append(ctx, b.store.pool, w.req)
+	go func() {
+		b.send(w.ctx, batch)
+		b.handOff()
+	}()
+	if first == nil {
+		return es.AppendResult{}, cancelled(w.ctx, w.req)
 	}
-	return w.res, w.err
+	select {
+	case <-w.ready:
+		return w.outcome(b.store)
+	case <-w.ctx.Done():
+		return es.AppendResult{}, cancelled(w.ctx, w.req)
+	}
 }
 
-// take returns first and the queued appends that fit in one batch with it, in queue order,
-// leaving in the queue those over the limits or to a stream already in the batch (their turn
-// comes in the next batch, in their order).
-func (b *batcher) take(first *waiter) []*waiter {
+// handOff makes the first queued waiter the next leader, or frees the slot.
+func (b *batcher) handOff() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.queue) == 0 {
-		return []*waiter{first}
+		b.inFlight--
+		return
 	}
-	batch := []*waiter{first}
-	streams := map[string]bool{first.req.Stream: true}
-	events := len(first.req.Events)
+	next := b.queue[0]
+	b.queue = slices.Delete(b.queue, 0, 1)
+	next.lead = true
+	close(next.ready)
+}
+
+// take returns first (if not nil) and the queued appends that fit in one batch with it, in
+// queue order. It leaves in the queue those over the limits or to a stream already in the
+// batch (their turn comes next, in their order), and those whose callers have gone (they
+// remove themselves).
+func (b *batcher) take(first *waiter) []*waiter {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var (
+		batch   []*waiter
+		streams = map[string]bool{}
+		events  int
+	)
+	if first != nil {
+		batch, streams[first.req.Stream], events = []*waiter{first}, true, len(first.req.Events)
+	}
+	if len(b.queue) == 0 {
+		return batch
+	}
 	rest := b.queue[:0]
 	for _, w := range b.queue {
-		if len(batch) < maxBatchAppends && !streams[w.req.Stream] && events+len(w.req.Events) <= maxBatchEvents {
+		if w.ctx.Err() != nil {
+			rest = append(rest, w)
+			continue
+		}
+		if len(batch) < maxBatchAppends && !streams[w.req.Stream] && (len(batch) == 0 || events+len(w.req.Events) <= maxBatchEvents) {
 			batch = append(batch, w)
 			streams[w.req.Stream] = true
 			events += len(w.req.Events)
@@ -163,8 +206,7 @@ func (b *batcher) take(first *waiter) []*waiter {
 	return batch
 }
 
-// send writes batch in one append_batch call and gives every waiter but the leader (the
-// first) its result.
+// send writes batch in one append_batch call and gives every waiter its result.
 func (b *batcher) send(ctx context.Context, batch []*waiter) {
 	b.batches.Add(1)
 	b.combined.Add(int64(len(batch)))
@@ -182,9 +224,7 @@ func (b *batcher) send(ctx context.Context, batch []*waiter) {
 		default:
 			w.res, w.err = results[i].res, results[i].err
 		}
-		if i > 0 {
-			close(w.ready)
-		}
+		close(w.ready)
 	}
 }
 
@@ -195,7 +235,12 @@ func (b *batcher) send(ctx context.Context, batch []*waiter) {
 // caller would act on: every member gets the error, as a single append would.
 func wroteNothing(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) || pgconn.SafeToRetry(err)
+	if errors.As(err, &pgErr) {
+		// An ERROR fails the statement and its transaction; a FATAL can come after a commit
+		// (a backend terminated while waiting for a synchronous replica, say).
+		return pgErr.Severity == "ERROR"
+	}
+	return pgconn.SafeToRetry(err)
 }
 
 type batchResult struct {

@@ -366,7 +366,8 @@ func TestWroteNothing(t *testing.T) {
 		err  error
 		want bool
 	}{
-		{"refused by the server", fmt.Errorf("es/postgres: append batch: %w", &pgconn.PgError{Code: "23505"}), true},
+		{"refused by the server", fmt.Errorf("es/postgres: append batch: %w", &pgconn.PgError{Severity: "ERROR", Code: "23505"}), true},
+		{"backend terminated, maybe after its commit", &pgconn.PgError{Severity: "FATAL", Code: "57P01"}, false},
 		{"never sent", fmt.Errorf("x: %w", unsentError{}), true},
 		{"connection lost mid-call", io.ErrUnexpectedEOF, false},
 		{"deadline", context.DeadlineExceeded, false},
@@ -377,4 +378,58 @@ func TestWroteNothing(t *testing.T) {
 			t.Errorf("%s: wroteNothing = %v, want %v", tc.name, got, tc.want)
 		}
 	}
+}
+
+// A caller whose append leads a batch can leave when its context ends, while the batch (stuck
+// here behind a stream lock) goes on for the others.
+func TestBatch_ALeaderCanLeaveItsBatch(t *testing.T) {
+	h := newBatchHarness(t)
+	tx, err := h.db.Pool.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(t.Context(), `SELECT pg_advisory_xact_lock(hashtextextended('es:' || $1 || ':' || $2, 0))`, batchSchema, "locked"); err != nil {
+		t.Fatal(err)
+	}
+	leaderCtx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	queued := []chan appendOutcome{}
+	queued = append(queued, h.queue(leaderCtx, appendCall{"locked", es.NoStream, oneEvent("first")})...)
+	other := make(chan appendOutcome, 1)
+	go func() {
+		res, err := h.store.Append(t.Context(), "free", es.NoStream, oneEvent("other"))
+		other <- appendOutcome{res, err}
+	}()
+	h.waitFor(func(b *batcher) bool { return len(b.queue) == 2 }, "the second append to queue")
+	h.release() // the blocking append finishes; "locked" leads a batch of two, which waits
+	if o := <-h.blocked; o.err != nil {
+		t.Fatal(o.err)
+	}
+	h.waitFor(func(b *batcher) bool { return len(b.queue) == 0 }, "the batch to be taken")
+	cancel()
+	select {
+	case o := <-queued[0]:
+		if !errors.Is(o.err, context.Canceled) {
+			t.Fatalf("leader: %v, want context.Canceled", o.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the leader did not return when its context ended")
+	}
+	select {
+	case o := <-other:
+		t.Fatalf("the other append returned before its batch could commit: %+v", o)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if err := tx.Commit(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if o := <-other; o.err != nil || o.res.NextVersion != 1 {
+		t.Fatalf("other append: %+v, %v", o.res, o.err)
+	}
+	// The leader's append was in flight: it committed with the batch.
+	if evs, err := h.store.ReadStream(t.Context(), "locked", 1, 10); err != nil || len(evs) != 1 {
+		t.Fatalf("locked holds %d events (%v), want the leader's 1", len(evs), err)
+	}
+	h.waitFor(func(b *batcher) bool { return b.inFlight == 0 }, "the slot to be freed")
 }

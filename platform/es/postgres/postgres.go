@@ -185,6 +185,9 @@ type wakeup struct {
 // docs/decisions/014-append-batching.md), and adds at most this much to its latency.
 const wakePause = 5 * time.Millisecond
 
+// wakeTimeout bounds the sending of one notification.
+const wakeTimeout = 5 * time.Second
+
 // wake makes sure a notification is sent after the caller's commit, without waiting for it.
 func (s *Store) wake(ctx context.Context) {
 	w := &s.wakeup
@@ -199,8 +202,11 @@ func (s *Store) sendWakeups(ctx context.Context) {
 	w := &s.wakeup
 	for {
 		for w.pending.Swap(false) {
-			// Best effort: on failure listeners poll.
-			_, _ = s.pool.Exec(ctx, w.sql, pgx.QueryExecModeSimpleProtocol)
+			// Best effort: on failure listeners poll. Bounded, so that a hung connection
+			// cannot keep this goroutine, and every later notification, waiting.
+			sendCtx, cancel := context.WithTimeout(ctx, wakeTimeout)
+			_, _ = s.pool.Exec(sendCtx, w.sql, pgx.QueryExecModeSimpleProtocol)
+			cancel()
 			time.Sleep(wakePause)
 		}
 		w.busy.Store(false)
