@@ -255,26 +255,21 @@ func (s *Store) appendBatch(ctx context.Context, batch []*waiter) ([]batchResult
 		n += len(w.req.Events)
 	}
 	var (
-		streams                               = make([]string, len(batch))
-		expected                              = make([]int64, len(batch))
-		appendOf, offsets, schemas            = make([]int32, 0, n), make([]int32, 0, n), make([]int32, 0, n)
-		ids                                   = make([][16]byte, 0, n)
-		types, corrs, causes, users, tps, tss = make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
-		payloads                              = make([][]byte, 0, n)
-		byStream                              = make(map[string]int, len(batch))
+		streams           = make([]string, len(batch))
+		expected          = make([]int64, len(batch))
+		appendOf, offsets = make([]int32, 0, n), make([]int32, 0, n)
+		cols              = newEventArrays(n)
+		byStream          = make(map[string]int, len(batch))
 	)
 	for a, w := range batch {
 		streams[a], expected[a] = w.req.Stream, int64(w.req.Expected)
 		byStream[w.req.Stream] = a
 		for k, e := range w.req.Events {
 			appendOf, offsets = append(appendOf, int32(a+1)), append(offsets, int32(k+1))
-			ids, types, schemas, payloads = append(ids, e.ID), append(types, e.Type), append(schemas, int32(e.SchemaVersion)), append(payloads, e.Payload)
-			corrs, causes, users = append(corrs, e.Metadata.CorrelationID), append(causes, e.Metadata.CausationID), append(users, e.Metadata.UserID)
-			tps, tss = append(tps, e.Metadata.TraceParent), append(tss, e.Metadata.TraceState)
+			cols.add(e)
 		}
 	}
-	rows, err := s.pool.Query(ctx, s.sql.appendBatch, streams, expected, appendOf, offsets,
-		ids, types, schemas, payloads, corrs, causes, users, tps, tss)
+	rows, err := s.pool.Query(ctx, s.sql.appendBatch, append([]any{streams, expected, appendOf, offsets}, cols.args()...)...)
 	if err != nil {
 		return nil, fmt.Errorf("es/postgres: append batch: %w", err)
 	}

@@ -220,23 +220,15 @@ func (s *Store) sendWakeups(ctx context.Context) {
 
 func (s *Store) append(ctx context.Context, q querier, req es.AppendRequest) (es.AppendResult, error) {
 	n := len(req.Events)
-	var (
-		ids                                   = make([][16]byte, n)
-		types, corrs, causes, users, tps, tss = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		schemas                               = make([]int32, n)
-		payloads                              = make([][]byte, n)
-	)
-	for i, e := range req.Events {
-		ids[i], types[i], schemas[i], payloads[i] = e.ID, e.Type, int32(e.SchemaVersion), e.Payload
-		corrs[i], causes[i], users[i] = e.Metadata.CorrelationID, e.Metadata.CausationID, e.Metadata.UserID
-		tps[i], tss[i] = e.Metadata.TraceParent, e.Metadata.TraceState
+	cols := newEventArrays(n)
+	for _, e := range req.Events {
+		cols.add(e)
 	}
 	claimScopes, claimValues := split(req.Claims)
 	releaseScopes, releaseValues := split(req.Releases)
 
-	rows, err := q.Query(ctx, s.sql.appendEvents, req.Stream, int64(req.Expected),
-		ids, types, schemas, payloads, corrs, causes, users, tps, tss,
-		claimScopes, claimValues, releaseScopes, releaseValues)
+	rows, err := q.Query(ctx, s.sql.appendEvents, append(append([]any{req.Stream, int64(req.Expected)}, cols.args()...),
+		claimScopes, claimValues, releaseScopes, releaseValues)...)
 	if err != nil {
 		return es.AppendResult{}, s.appendError(ctx, req, err)
 	}
@@ -261,6 +253,31 @@ func (s *Store) append(ctx context.Context, q querier, req es.AppendRequest) (es
 		res.EventIDs[i], res.Positions[i] = req.Events[i].ID, r.pos
 	}
 	return res, nil
+}
+
+// eventArrays are the per-event columns of append_events and append_batch, one array each.
+type eventArrays struct {
+	ids                                   [][16]byte
+	types, corrs, causes, users, tps, tss []string
+	schemas                               []int32
+	payloads                              [][]byte
+}
+
+func newEventArrays(n int) *eventArrays {
+	return &eventArrays{ids: make([][16]byte, 0, n), types: make([]string, 0, n), corrs: make([]string, 0, n),
+		causes: make([]string, 0, n), users: make([]string, 0, n), tps: make([]string, 0, n), tss: make([]string, 0, n),
+		schemas: make([]int32, 0, n), payloads: make([][]byte, 0, n)}
+}
+
+func (a *eventArrays) add(e es.EventData) {
+	a.ids, a.types, a.schemas, a.payloads = append(a.ids, e.ID), append(a.types, e.Type), append(a.schemas, int32(e.SchemaVersion)), append(a.payloads, e.Payload)
+	a.corrs, a.causes, a.users = append(a.corrs, e.Metadata.CorrelationID), append(a.causes, e.Metadata.CausationID), append(a.users, e.Metadata.UserID)
+	a.tps, a.tss = append(a.tps, e.Metadata.TraceParent), append(a.tss, e.Metadata.TraceState)
+}
+
+// args are the arrays in the functions' parameter order.
+func (a *eventArrays) args() []any {
+	return []any{a.ids, a.types, a.schemas, a.payloads, a.corrs, a.causes, a.users, a.tps, a.tss}
 }
 
 func split(claims []es.Claim) (scopes, values []string) {
