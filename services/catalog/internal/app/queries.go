@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/storefront/storefront/platform/errs"
+	"github.com/storefront/storefront/platform/money"
 	"github.com/storefront/storefront/services/catalog/internal/domain"
 )
 
@@ -106,7 +107,7 @@ func (d Deps) priceBound(v *errs.Validation, field, s string) *int64 {
 	if s == "" {
 		return nil
 	}
-	minor, err := domain.ParseAmount(s, d.Currency)
+	minor, err := money.Parse(s, d.Currency)
 	if err != nil {
 		v.Add(field, err.Error())
 		return nil

@@ -154,17 +154,6 @@ func TestParsePrice(t *testing.T) {
 	}
 }
 
-func TestFormatAmount(t *testing.T) {
-	for minor, want := range map[int64]string{0: "0.00", 1: "0.01", 99: "0.99", 100: "1.00", 12999: "129.99", -250: "-2.50"} {
-		if got := FormatAmount(minor, "USD"); got != want {
-			t.Errorf("FormatAmount(%d) = %q, want %q", minor, got, want)
-		}
-	}
-	if got := FormatAmount(1500, "JPY"); got != "1500" {
-		t.Errorf("FormatAmount(1500, JPY) = %q", got)
-	}
-}
-
 func TestDeriveSlug(t *testing.T) {
 	tests := map[string]string{
 		"Split Keyboard":                       "split-keyboard",

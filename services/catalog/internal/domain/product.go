@@ -10,6 +10,7 @@ import (
 
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/errs"
+	"github.com/storefront/storefront/platform/money"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
 )
 
@@ -93,7 +94,7 @@ func CreateProduct(id string, d Details, priceMinor int64, currency string, stoc
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := CheckCurrency(currency); err != nil {
+	if err := money.Check(currency); err != nil {
 		return nil, err
 	}
 	p := NewProduct(ProductStream(id))

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/storefront/storefront/platform/errs"
+	"github.com/storefront/storefront/platform/money"
 )
 
 // Claim scopes: values unique across the catalog, reserved in the event store.
@@ -281,80 +282,6 @@ func SlugCandidate(base string, n int) string {
 	return base + suffix
 }
 
-// minorDigits of the currencies a store may sell in.
-func minorDigits(currency string) (int, bool) {
-	switch currency {
-	case "USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK":
-		return 2, true
-	case "JPY", "KRW":
-		return 0, true
-	}
-	return 0, false
-}
-
-// CheckCurrency reports whether the store can sell in currency (ISO 4217, upper-case).
-func CheckCurrency(currency string) error {
-	if _, ok := minorDigits(currency); !ok {
-		return fmt.Errorf("currency %q is not supported", currency)
-	}
-	return nil
-}
-
-// ParseAmount reads a non-negative decimal amount in major units ("129.99", "12.5", "10")
-// of currency as minor units. It accepts at most the currency's minor digits.
-func ParseAmount(s, currency string) (int64, error) {
-	digits, ok := minorDigits(currency)
-	if !ok {
-		return 0, fmt.Errorf("currency %q is not supported", currency)
-	}
-	whole, frac, hasDot := strings.Cut(s, ".")
-	if whole == "" || !allDigits(whole) || hasDot && (frac == "" || !allDigits(frac)) {
-		return 0, fmt.Errorf("must be a decimal number like \"129.99\"")
-	}
-	if len(frac) > digits {
-		if digits == 0 {
-			return 0, fmt.Errorf("must be a whole number of %s", currency)
-		}
-		return 0, fmt.Errorf("must have at most %d decimal places", digits)
-	}
-	whole = strings.TrimLeft(whole, "0")
-	if len(whole) > 15 {
-		return 0, fmt.Errorf("is too large")
-	}
-	n := int64(0)
-	for _, c := range whole + frac + strings.Repeat("0", digits-len(frac)) {
-		n = n*10 + int64(c-'0')
-	}
-	return n, nil
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// FormatAmount writes minor units of currency as a decimal string with exactly the
-// currency's minor digits ("129.99", "0.00").
-func FormatAmount(minor int64, currency string) string {
-	digits, _ := minorDigits(currency)
-	sign := ""
-	if minor < 0 {
-		sign, minor = "-", -minor
-	}
-	s := strconv.FormatInt(minor, 10)
-	if digits == 0 {
-		return sign + s
-	}
-	if len(s) <= digits {
-		s = strings.Repeat("0", digits-len(s)+1) + s
-	}
-	return sign + s[:len(s)-digits] + "." + s[len(s)-digits:]
-}
-
 // ParsePrice reads a product's price: amount in major units, in the store's currency (an
 // empty currency means the store's), greater than zero. Violations name field.
 func ParsePrice(field, amount, currency, storeCurrency string) (int64, error) {
@@ -364,14 +291,14 @@ func ParsePrice(field, amount, currency, storeCurrency string) (int64, error) {
 	if strings.TrimSpace(amount) == "" {
 		return 0, errs.Field(field, "is required")
 	}
-	minor, err := ParseAmount(strings.TrimSpace(amount), storeCurrency)
+	minor, err := money.Parse(strings.TrimSpace(amount), storeCurrency)
 	switch {
 	case err != nil:
 		return 0, errs.Field(field, err.Error())
 	case minor <= 0:
 		return 0, errs.Field(field, "must be greater than 0")
 	case minor > MaxPriceMinor:
-		return 0, errs.Field(field, "must be at most "+FormatAmount(MaxPriceMinor, storeCurrency))
+		return 0, errs.Field(field, "must be at most "+money.Format(MaxPriceMinor, storeCurrency))
 	}
 	return minor, nil
 }

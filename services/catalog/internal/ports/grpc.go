@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/emptypb"
 
+	"github.com/storefront/storefront/platform/money"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
 	typev1 "github.com/storefront/storefront/proto/storefront/type/v1"
 	"github.com/storefront/storefront/services/catalog/internal/app"
@@ -161,7 +162,7 @@ func productInput(sku, name, slug, description, category, brand string, price *t
 func product(p app.ProductView) *catalogv1.Product {
 	out := &catalogv1.Product{
 		Id: p.ID, Sku: p.SKU, Name: p.Name, Slug: p.Slug, Description: p.Description, Category: p.Category, Brand: p.Brand,
-		Price:  &typev1.Money{Amount: domain.FormatAmount(p.PriceMinor, p.Currency), Currency: p.Currency},
+		Price:  &typev1.Money{Amount: money.Format(p.PriceMinor, p.Currency), Currency: p.Currency},
 		Specs:  make([]*catalogv1.Spec, len(p.Specs)),
 		Images: make([]*catalogv1.Image, len(p.Images)),
 		Stock:  p.Stock, InStock: p.InStock(),
