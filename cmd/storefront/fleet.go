@@ -23,7 +23,8 @@ func fleet() []process {
 	return []process{
 		{name: "identity", binary: "identity", grpcAddrEnv: "STOREFRONT_IDENTITY_ADDR"},
 		{name: "catalog", binary: "catalog", grpcAddrEnv: "STOREFRONT_CATALOG_ADDR"},
-		// Ready once every read model is built, so the catalog's queries find theirs.
+		{name: "cart", binary: "cart", grpcAddrEnv: "STOREFRONT_CART_ADDR"},
+		// Ready once every read model is built, so the catalog's and the cart's queries find theirs.
 		{name: "projector", binary: "projector", readyPath: "/readyz"},
 		{name: "gateway", binary: "gateway", http: true},
 	}

@@ -245,10 +245,21 @@ func (s *Store[R]) maybeSnapshot(ctx context.Context, root R, before int64) {
 // appended in between it starts over (up to the configured retries, with jitter), so decide
 // must be free of side effects. A decide error is returned as it is, with nothing saved.
 func (s *Store[R]) Update(ctx context.Context, streamID string, decide func(R) error, opts ...es.AppendOption) (R, error) {
+	return s.update(ctx, streamID, false, decide, opts)
+}
+
+// UpdateOrNew is Update for aggregates that exist as soon as their owner does (a user's cart
+// or wishlist): a stream without events gives decide the new, empty aggregate, and saving it
+// starts the stream (two first writers conflict, and the loser starts over on the winner's).
+func (s *Store[R]) UpdateOrNew(ctx context.Context, streamID string, decide func(R) error, opts ...es.AppendOption) (R, error) {
+	return s.update(ctx, streamID, true, decide, opts)
+}
+
+func (s *Store[R]) update(ctx context.Context, streamID string, orNew bool, decide func(R) error, opts []es.AppendOption) (R, error) {
 	var root R
 	var err error
 	for attempt := 0; ; attempt++ {
-		if root, err = s.Load(ctx, streamID); err != nil {
+		if root, err = s.Load(ctx, streamID); err != nil && !(orNew && errors.Is(err, ErrNotFound)) {
 			return root, err
 		}
 		if err = decide(root); err != nil {

@@ -235,3 +235,24 @@ func TestSave_RecordsRequestMetadataAndTraceContext(t *testing.T) {
 		t.Fatalf("metadata = %+v, want trace %s", md, wantTrace)
 	}
 }
+
+func TestUpdateOrNew_StartsTheStreamOnceUnderConcurrentFirstWriters(t *testing.T) {
+	ctx := context.Background()
+	s := aggregate.NewStore(memstore.New(), registry(), newCounter, aggregate.WithRetries(100))
+	if _, err := s.Update(ctx, "counter-new", func(c *counter) error { return nil }); !errors.Is(err, aggregate.ErrNotFound) {
+		t.Fatalf("Update of a stream without events: %v, want ErrNotFound", err)
+	}
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			if _, err := s.UpdateOrNew(ctx, "counter-new", func(c *counter) error { c.record(wrapperspb.Int64(1)); return nil }); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.Load(ctx, "counter-new")
+	if err != nil || got.total != 16 || got.Version() != 16 {
+		t.Fatalf("total = %d at version %d (%v), want 16 at 16", got.total, got.Version(), err)
+	}
+}

@@ -3,9 +3,12 @@ package grpcx
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/storefront/storefront/platform/aggregate"
@@ -58,4 +61,14 @@ func ToStatus(err error) (st *status.Status, internal bool) {
 	default:
 		return status.New(codes.Internal, "internal error"), true
 	}
+}
+
+// MDHTTPStatus is the response header a handler sets, with SetHTTPStatus, when its success
+// answers with another HTTP status than its route's policy declares (a POST that found the
+// resource already there: 200 instead of 201). The edge reads it and never forwards it.
+const MDHTTPStatus = "x-sf-http-status"
+
+// SetHTTPStatus asks the edge to answer this call's success with HTTP status code (a 2xx).
+func SetHTTPStatus(ctx context.Context, code int) error {
+	return grpc.SetHeader(ctx, metadata.Pairs(MDHTTPStatus, strconv.Itoa(code)))
 }

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	cartv1 "github.com/storefront/storefront/proto/storefront/cart/v1"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
 )
@@ -26,6 +27,7 @@ func All() []Backend {
 	return []Backend{
 		{"identity", "STOREFRONT_IDENTITY_ADDR", identityv1.File_storefront_identity_v1_identity_proto.Services().ByName("IdentityService"), identityv1.RegisterIdentityServiceHandler},
 		{"catalog", "STOREFRONT_CATALOG_ADDR", catalogv1.File_storefront_catalog_v1_catalog_proto.Services().ByName("CatalogService"), catalogv1.RegisterCatalogServiceHandler},
+		{"cart", "STOREFRONT_CART_ADDR", cartv1.File_storefront_cart_v1_cart_proto.Services().ByName("CartService"), cartv1.RegisterCartServiceHandler},
 	}
 }
 

@@ -104,6 +104,9 @@ func (s strictJSON) NewDecoder(r io.Reader) runtime.Decoder {
 func GatewayOptions(log *slog.Logger) []runtime.ServeMuxOption {
 	return []runtime.ServeMuxOption{
 		runtime.WithIncomingHeaderMatcher(func(string) (string, bool) { return "", false }),
+		// Nor does any gRPC response metadata become an HTTP header: backends' internals stay in.
+		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
+		runtime.WithOutgoingTrailerMatcher(func(string) (string, bool) { return "", false }),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, JSONMarshaler()),
 		runtime.WithErrorHandler(func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 			st := statusOf(err)

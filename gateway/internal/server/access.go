@@ -151,12 +151,22 @@ func allowed(route policy.Route, c caller) error {
 	return nil
 }
 
-// ForwardResponseOption sets each route's success status (201, 202, 204) from its policy.
+// ForwardResponseOption sets each route's success status (201, 202, 204) from its policy, or
+// from the handler's grpcx.MDHTTPStatus header when it sent one.
 func (a *Access) ForwardResponseOption() runtime.ServeMuxOption {
 	return runtime.WithForwardResponseOption(func(ctx context.Context, w http.ResponseWriter, _ proto.Message) error {
 		method, ok := runtime.RPCMethod(ctx)
 		if !ok {
 			return nil
+		}
+		if md, ok := runtime.ServerMetadataFromContext(ctx); ok {
+			// A handler may answer a success with another 2xx than its route's (grpcx.SetHTTPStatus).
+			if v := md.HeaderMD.Get(grpcx.MDHTTPStatus); len(v) == 1 {
+				if code, err := strconv.Atoi(v[0]); err == nil && code >= 200 && code < 300 {
+					w.WriteHeader(code)
+					return nil
+				}
+			}
 		}
 		if route, ok := a.Policies.Method(method); ok && route.Status != http.StatusOK {
 			w.WriteHeader(route.Status)

@@ -108,9 +108,16 @@ func New(pool *pgxpool.Pool, schema string, opts ...Option) (*Store, error) {
 // Schema returns the schema the store works in.
 func (s *Store) Schema() string { return s.schema }
 
+// StreamVersionSQL is a statement of one parameter, a stream id, that selects the stream's
+// current version as a bigint (0 for a stream without events). It is for readers that keep
+// an aggregate in memory and check it against the store in the same batch (one round trip)
+// as statements of their own on the same database; it sees what ReadStream would.
+func (s *Store) StreamVersionSQL() string { return s.sql.streamVersion }
+
 // statements are the store's SQL, with the schema spelled out.
 type statements struct {
 	appendEvents, appendBatch, readForward, readBackward, readAll, head, saveSnapshot, loadSnapshot, claimOwner string
+	streamVersion                                                                                               string
 }
 
 const eventColumns = `event_id, stream_id, stream_version, tx_id, global_position, event_type, schema_version,
@@ -141,8 +148,9 @@ func newStatements(schema string) statements {
 			ON CONFLICT (stream_id) DO UPDATE
 			SET snapshot_type = EXCLUDED.snapshot_type, version = EXCLUDED.version, payload = EXCLUDED.payload, saved_at = now()
 			WHERE s.version <= EXCLUDED.version`,
-		loadSnapshot: `SELECT snapshot_type, version, payload FROM ` + q("snapshots") + ` WHERE stream_id = $1`,
-		claimOwner:   `SELECT stream_id FROM ` + q("claims") + ` WHERE scope = $1 AND value = $2`,
+		loadSnapshot:  `SELECT snapshot_type, version, payload FROM ` + q("snapshots") + ` WHERE stream_id = $1`,
+		claimOwner:    `SELECT stream_id FROM ` + q("claims") + ` WHERE scope = $1 AND value = $2`,
+		streamVersion: `SELECT coalesce(max(stream_version), 0) FROM ` + q("events") + ` WHERE stream_id = $1`,
 	}
 }
 

@@ -192,3 +192,37 @@ func TestPoolConfig(t *testing.T) {
 		t.Fatalf("pool sized %d..%d, want 5..20", c.MinConns, c.MaxConns)
 	}
 }
+
+func TestStreamVersionSQL_SelectsTheStreamsVersion(t *testing.T) {
+	ctx := t.Context()
+	db := pgtest.New(t, postgres.Migrations(schema))
+	store, err := postgres.New(db.Pool, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := func(stream string) int64 {
+		t.Helper()
+		var v int64
+		if err := db.Pool.QueryRow(ctx, store.StreamVersionSQL(), stream).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := version("cart-1"); v != 0 {
+		t.Fatalf("version of a stream without events = %d, want 0", v)
+	}
+	for want := int64(1); want <= 3; want++ {
+		if _, err := store.Append(ctx, "cart-1", es.Exact(want-1), []es.EventData{{Type: "t", Payload: []byte("x")}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Append(ctx, "cart-2", es.Any, []es.EventData{{Type: "t", Payload: []byte("x")}, {Type: "t", Payload: []byte("y")}}); err != nil {
+			t.Fatal(err)
+		}
+		if v := version("cart-1"); v != want {
+			t.Fatalf("version after %d appends = %d", want, v)
+		}
+	}
+	if v := version("cart-2"); v != 6 {
+		t.Fatalf("other stream's version = %d, want 6", v)
+	}
+}

@@ -484,6 +484,42 @@ func (x *WishlistItem) GetAvailable() bool {
 	return false
 }
 
+type ClearCartRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClearCartRequest) Reset() {
+	*x = ClearCartRequest{}
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClearCartRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClearCartRequest) ProtoMessage() {}
+
+func (x *ClearCartRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClearCartRequest.ProtoReflect.Descriptor instead.
+func (*ClearCartRequest) Descriptor() ([]byte, []int) {
+	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{7}
+}
+
 type ListWishlistRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -492,7 +528,7 @@ type ListWishlistRequest struct {
 
 func (x *ListWishlistRequest) Reset() {
 	*x = ListWishlistRequest{}
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[7]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -504,7 +540,7 @@ func (x *ListWishlistRequest) String() string {
 func (*ListWishlistRequest) ProtoMessage() {}
 
 func (x *ListWishlistRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[7]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -517,7 +553,7 @@ func (x *ListWishlistRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWishlistRequest.ProtoReflect.Descriptor instead.
 func (*ListWishlistRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{7}
+	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{8}
 }
 
 type ListWishlistResponse struct {
@@ -530,7 +566,7 @@ type ListWishlistResponse struct {
 
 func (x *ListWishlistResponse) Reset() {
 	*x = ListWishlistResponse{}
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[8]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -542,7 +578,7 @@ func (x *ListWishlistResponse) String() string {
 func (*ListWishlistResponse) ProtoMessage() {}
 
 func (x *ListWishlistResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[8]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -555,7 +591,7 @@ func (x *ListWishlistResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWishlistResponse.ProtoReflect.Descriptor instead.
 func (*ListWishlistResponse) Descriptor() ([]byte, []int) {
-	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{8}
+	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListWishlistResponse) GetItems() []*WishlistItem {
@@ -581,7 +617,7 @@ type AddWishlistItemRequest struct {
 
 func (x *AddWishlistItemRequest) Reset() {
 	*x = AddWishlistItemRequest{}
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[9]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -593,7 +629,7 @@ func (x *AddWishlistItemRequest) String() string {
 func (*AddWishlistItemRequest) ProtoMessage() {}
 
 func (x *AddWishlistItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[9]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -606,7 +642,7 @@ func (x *AddWishlistItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddWishlistItemRequest.ProtoReflect.Descriptor instead.
 func (*AddWishlistItemRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{9}
+	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *AddWishlistItemRequest) GetProductId() string {
@@ -626,7 +662,7 @@ type RemoveWishlistItemRequest struct {
 
 func (x *RemoveWishlistItemRequest) Reset() {
 	*x = RemoveWishlistItemRequest{}
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[10]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -638,7 +674,7 @@ func (x *RemoveWishlistItemRequest) String() string {
 func (*RemoveWishlistItemRequest) ProtoMessage() {}
 
 func (x *RemoveWishlistItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[10]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -651,7 +687,7 @@ func (x *RemoveWishlistItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveWishlistItemRequest.ProtoReflect.Descriptor instead.
 func (*RemoveWishlistItemRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{10}
+	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RemoveWishlistItemRequest) GetId() string {
@@ -670,7 +706,7 @@ type GetCheckoutCartRequest struct {
 
 func (x *GetCheckoutCartRequest) Reset() {
 	*x = GetCheckoutCartRequest{}
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[11]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -682,7 +718,7 @@ func (x *GetCheckoutCartRequest) String() string {
 func (*GetCheckoutCartRequest) ProtoMessage() {}
 
 func (x *GetCheckoutCartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[11]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -695,7 +731,7 @@ func (x *GetCheckoutCartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCheckoutCartRequest.ProtoReflect.Descriptor instead.
 func (*GetCheckoutCartRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{11}
+	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetCheckoutCartRequest) GetUserId() string {
@@ -721,7 +757,7 @@ type CheckoutLine struct {
 
 func (x *CheckoutLine) Reset() {
 	*x = CheckoutLine{}
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[12]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -733,7 +769,7 @@ func (x *CheckoutLine) String() string {
 func (*CheckoutLine) ProtoMessage() {}
 
 func (x *CheckoutLine) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[12]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -746,7 +782,7 @@ func (x *CheckoutLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckoutLine.ProtoReflect.Descriptor instead.
 func (*CheckoutLine) Descriptor() ([]byte, []int) {
-	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{12}
+	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CheckoutLine) GetItemId() string {
@@ -813,7 +849,7 @@ type CheckoutCart struct {
 
 func (x *CheckoutCart) Reset() {
 	*x = CheckoutCart{}
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[13]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -825,7 +861,7 @@ func (x *CheckoutCart) String() string {
 func (*CheckoutCart) ProtoMessage() {}
 
 func (x *CheckoutCart) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[13]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -838,7 +874,7 @@ func (x *CheckoutCart) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckoutCart.ProtoReflect.Descriptor instead.
 func (*CheckoutCart) Descriptor() ([]byte, []int) {
-	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{13}
+	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CheckoutCart) GetUserId() string {
@@ -888,7 +924,7 @@ type MarkCheckedOutRequest struct {
 
 func (x *MarkCheckedOutRequest) Reset() {
 	*x = MarkCheckedOutRequest{}
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[14]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -900,7 +936,7 @@ func (x *MarkCheckedOutRequest) String() string {
 func (*MarkCheckedOutRequest) ProtoMessage() {}
 
 func (x *MarkCheckedOutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[14]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -913,7 +949,7 @@ func (x *MarkCheckedOutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkCheckedOutRequest.ProtoReflect.Descriptor instead.
 func (*MarkCheckedOutRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{14}
+	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *MarkCheckedOutRequest) GetUserId() string {
@@ -947,7 +983,7 @@ type MarkCheckedOutResponse struct {
 
 func (x *MarkCheckedOutResponse) Reset() {
 	*x = MarkCheckedOutResponse{}
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[15]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -959,7 +995,7 @@ func (x *MarkCheckedOutResponse) String() string {
 func (*MarkCheckedOutResponse) ProtoMessage() {}
 
 func (x *MarkCheckedOutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_cart_v1_cart_proto_msgTypes[15]
+	mi := &file_storefront_cart_v1_cart_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -972,7 +1008,7 @@ func (x *MarkCheckedOutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkCheckedOutResponse.ProtoReflect.Descriptor instead.
 func (*MarkCheckedOutResponse) Descriptor() ([]byte, []int) {
-	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{15}
+	return file_storefront_cart_v1_cart_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *MarkCheckedOutResponse) GetChanged() bool {
@@ -1024,7 +1060,8 @@ const file_storefront_cart_v1_cart_proto_rawDesc = "" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12/\n" +
 	"\x05price\x18\x04 \x01(\v2\x19.storefront.type.v1.MoneyR\x05price\x12\x19\n" +
 	"\badded_at\x18\x05 \x01(\tR\aaddedAt\x12\x1c\n" +
-	"\tavailable\x18\x06 \x01(\bR\tavailable\"\x15\n" +
+	"\tavailable\x18\x06 \x01(\bR\tavailable\"\x12\n" +
+	"\x10ClearCartRequest\"\x15\n" +
 	"\x13ListWishlistRequest\"d\n" +
 	"\x14ListWishlistResponse\x126\n" +
 	"\x05items\x18\x01 \x03(\v2 .storefront.cart.v1.WishlistItemR\x05items\x12\x14\n" +
@@ -1056,12 +1093,13 @@ const file_storefront_cart_v1_cart_proto_rawDesc = "" +
 	"\border_id\x18\x02 \x01(\tR\aorderId\x126\n" +
 	"\x05lines\x18\x03 \x03(\v2 .storefront.cart.v1.CheckoutLineR\x05lines\"2\n" +
 	"\x16MarkCheckedOutResponse\x12\x18\n" +
-	"\achanged\x18\x01 \x01(\bR\achanged2\xd3\b\n" +
+	"\achanged\x18\x01 \x01(\bR\achanged2\xbd\t\n" +
 	"\vCartService\x12c\n" +
 	"\aGetCart\x12\".storefront.cart.v1.GetCartRequest\x1a\x18.storefront.cart.v1.Cart\"\x1a\xca\xf3\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x0e\x12\f/api/v1/cart\x12w\n" +
 	"\vAddCartItem\x12&.storefront.cart.v1.AddCartItemRequest\x1a\x18.storefront.cart.v1.Cart\"&\xca\xf3\x18\x05\b\x02\x18\xc9\x01\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/api/v1/cart/items\x12\x7f\n" +
 	"\x0eUpdateCartItem\x12).storefront.cart.v1.UpdateCartItemRequest\x1a\x18.storefront.cart.v1.Cart\"(\xca\xf3\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x1c:\x01*2\x17/api/v1/cart/items/{id}\x12}\n" +
-	"\x0eRemoveCartItem\x12).storefront.cart.v1.RemoveCartItemRequest\x1a\x16.google.protobuf.Empty\"(\xca\xf3\x18\x05\b\x02\x18\xcc\x01\x82\xd3\xe4\x93\x02\x19*\x17/api/v1/cart/items/{id}\x12\x81\x01\n" +
+	"\x0eRemoveCartItem\x12).storefront.cart.v1.RemoveCartItemRequest\x1a\x16.google.protobuf.Empty\"(\xca\xf3\x18\x05\b\x02\x18\xcc\x01\x82\xd3\xe4\x93\x02\x19*\x17/api/v1/cart/items/{id}\x12h\n" +
+	"\tClearCart\x12$.storefront.cart.v1.ClearCartRequest\x1a\x16.google.protobuf.Empty\"\x1d\xca\xf3\x18\x05\b\x02\x18\xcc\x01\x82\xd3\xe4\x93\x02\x0e*\f/api/v1/cart\x12\x81\x01\n" +
 	"\fListWishlist\x12'.storefront.cart.v1.ListWishlistRequest\x1a(.storefront.cart.v1.ListWishlistResponse\"\x1e\xca\xf3\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x12\x12\x10/api/v1/wishlist\x12\x8b\x01\n" +
 	"\x0fAddWishlistItem\x12*.storefront.cart.v1.AddWishlistItemRequest\x1a .storefront.cart.v1.WishlistItem\"*\xca\xf3\x18\x05\b\x02\x18\xc9\x01\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/api/v1/wishlist/items\x12\x89\x01\n" +
 	"\x12RemoveWishlistItem\x12-.storefront.cart.v1.RemoveWishlistItemRequest\x1a\x16.google.protobuf.Empty\",\xca\xf3\x18\x05\b\x02\x18\xcc\x01\x82\xd3\xe4\x93\x02\x1d*\x1b/api/v1/wishlist/items/{id}\x12_\n" +
@@ -1080,7 +1118,7 @@ func file_storefront_cart_v1_cart_proto_rawDescGZIP() []byte {
 	return file_storefront_cart_v1_cart_proto_rawDescData
 }
 
-var file_storefront_cart_v1_cart_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_storefront_cart_v1_cart_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_storefront_cart_v1_cart_proto_goTypes = []any{
 	(*Cart)(nil),                      // 0: storefront.cart.v1.Cart
 	(*CartItem)(nil),                  // 1: storefront.cart.v1.CartItem
@@ -1089,47 +1127,50 @@ var file_storefront_cart_v1_cart_proto_goTypes = []any{
 	(*UpdateCartItemRequest)(nil),     // 4: storefront.cart.v1.UpdateCartItemRequest
 	(*RemoveCartItemRequest)(nil),     // 5: storefront.cart.v1.RemoveCartItemRequest
 	(*WishlistItem)(nil),              // 6: storefront.cart.v1.WishlistItem
-	(*ListWishlistRequest)(nil),       // 7: storefront.cart.v1.ListWishlistRequest
-	(*ListWishlistResponse)(nil),      // 8: storefront.cart.v1.ListWishlistResponse
-	(*AddWishlistItemRequest)(nil),    // 9: storefront.cart.v1.AddWishlistItemRequest
-	(*RemoveWishlistItemRequest)(nil), // 10: storefront.cart.v1.RemoveWishlistItemRequest
-	(*GetCheckoutCartRequest)(nil),    // 11: storefront.cart.v1.GetCheckoutCartRequest
-	(*CheckoutLine)(nil),              // 12: storefront.cart.v1.CheckoutLine
-	(*CheckoutCart)(nil),              // 13: storefront.cart.v1.CheckoutCart
-	(*MarkCheckedOutRequest)(nil),     // 14: storefront.cart.v1.MarkCheckedOutRequest
-	(*MarkCheckedOutResponse)(nil),    // 15: storefront.cart.v1.MarkCheckedOutResponse
-	(*v1.Money)(nil),                  // 16: storefront.type.v1.Money
-	(*emptypb.Empty)(nil),             // 17: google.protobuf.Empty
+	(*ClearCartRequest)(nil),          // 7: storefront.cart.v1.ClearCartRequest
+	(*ListWishlistRequest)(nil),       // 8: storefront.cart.v1.ListWishlistRequest
+	(*ListWishlistResponse)(nil),      // 9: storefront.cart.v1.ListWishlistResponse
+	(*AddWishlistItemRequest)(nil),    // 10: storefront.cart.v1.AddWishlistItemRequest
+	(*RemoveWishlistItemRequest)(nil), // 11: storefront.cart.v1.RemoveWishlistItemRequest
+	(*GetCheckoutCartRequest)(nil),    // 12: storefront.cart.v1.GetCheckoutCartRequest
+	(*CheckoutLine)(nil),              // 13: storefront.cart.v1.CheckoutLine
+	(*CheckoutCart)(nil),              // 14: storefront.cart.v1.CheckoutCart
+	(*MarkCheckedOutRequest)(nil),     // 15: storefront.cart.v1.MarkCheckedOutRequest
+	(*MarkCheckedOutResponse)(nil),    // 16: storefront.cart.v1.MarkCheckedOutResponse
+	(*v1.Money)(nil),                  // 17: storefront.type.v1.Money
+	(*emptypb.Empty)(nil),             // 18: google.protobuf.Empty
 }
 var file_storefront_cart_v1_cart_proto_depIdxs = []int32{
 	1,  // 0: storefront.cart.v1.Cart.items:type_name -> storefront.cart.v1.CartItem
-	16, // 1: storefront.cart.v1.Cart.subtotal:type_name -> storefront.type.v1.Money
-	16, // 2: storefront.cart.v1.CartItem.unit_price:type_name -> storefront.type.v1.Money
-	16, // 3: storefront.cart.v1.CartItem.line_total:type_name -> storefront.type.v1.Money
-	16, // 4: storefront.cart.v1.WishlistItem.price:type_name -> storefront.type.v1.Money
+	17, // 1: storefront.cart.v1.Cart.subtotal:type_name -> storefront.type.v1.Money
+	17, // 2: storefront.cart.v1.CartItem.unit_price:type_name -> storefront.type.v1.Money
+	17, // 3: storefront.cart.v1.CartItem.line_total:type_name -> storefront.type.v1.Money
+	17, // 4: storefront.cart.v1.WishlistItem.price:type_name -> storefront.type.v1.Money
 	6,  // 5: storefront.cart.v1.ListWishlistResponse.items:type_name -> storefront.cart.v1.WishlistItem
-	12, // 6: storefront.cart.v1.CheckoutCart.lines:type_name -> storefront.cart.v1.CheckoutLine
-	12, // 7: storefront.cart.v1.MarkCheckedOutRequest.lines:type_name -> storefront.cart.v1.CheckoutLine
+	13, // 6: storefront.cart.v1.CheckoutCart.lines:type_name -> storefront.cart.v1.CheckoutLine
+	13, // 7: storefront.cart.v1.MarkCheckedOutRequest.lines:type_name -> storefront.cart.v1.CheckoutLine
 	2,  // 8: storefront.cart.v1.CartService.GetCart:input_type -> storefront.cart.v1.GetCartRequest
 	3,  // 9: storefront.cart.v1.CartService.AddCartItem:input_type -> storefront.cart.v1.AddCartItemRequest
 	4,  // 10: storefront.cart.v1.CartService.UpdateCartItem:input_type -> storefront.cart.v1.UpdateCartItemRequest
 	5,  // 11: storefront.cart.v1.CartService.RemoveCartItem:input_type -> storefront.cart.v1.RemoveCartItemRequest
-	7,  // 12: storefront.cart.v1.CartService.ListWishlist:input_type -> storefront.cart.v1.ListWishlistRequest
-	9,  // 13: storefront.cart.v1.CartService.AddWishlistItem:input_type -> storefront.cart.v1.AddWishlistItemRequest
-	10, // 14: storefront.cart.v1.CartService.RemoveWishlistItem:input_type -> storefront.cart.v1.RemoveWishlistItemRequest
-	11, // 15: storefront.cart.v1.CartService.GetCheckoutCart:input_type -> storefront.cart.v1.GetCheckoutCartRequest
-	14, // 16: storefront.cart.v1.CartService.MarkCheckedOut:input_type -> storefront.cart.v1.MarkCheckedOutRequest
-	0,  // 17: storefront.cart.v1.CartService.GetCart:output_type -> storefront.cart.v1.Cart
-	0,  // 18: storefront.cart.v1.CartService.AddCartItem:output_type -> storefront.cart.v1.Cart
-	0,  // 19: storefront.cart.v1.CartService.UpdateCartItem:output_type -> storefront.cart.v1.Cart
-	17, // 20: storefront.cart.v1.CartService.RemoveCartItem:output_type -> google.protobuf.Empty
-	8,  // 21: storefront.cart.v1.CartService.ListWishlist:output_type -> storefront.cart.v1.ListWishlistResponse
-	6,  // 22: storefront.cart.v1.CartService.AddWishlistItem:output_type -> storefront.cart.v1.WishlistItem
-	17, // 23: storefront.cart.v1.CartService.RemoveWishlistItem:output_type -> google.protobuf.Empty
-	13, // 24: storefront.cart.v1.CartService.GetCheckoutCart:output_type -> storefront.cart.v1.CheckoutCart
-	15, // 25: storefront.cart.v1.CartService.MarkCheckedOut:output_type -> storefront.cart.v1.MarkCheckedOutResponse
-	17, // [17:26] is the sub-list for method output_type
-	8,  // [8:17] is the sub-list for method input_type
+	7,  // 12: storefront.cart.v1.CartService.ClearCart:input_type -> storefront.cart.v1.ClearCartRequest
+	8,  // 13: storefront.cart.v1.CartService.ListWishlist:input_type -> storefront.cart.v1.ListWishlistRequest
+	10, // 14: storefront.cart.v1.CartService.AddWishlistItem:input_type -> storefront.cart.v1.AddWishlistItemRequest
+	11, // 15: storefront.cart.v1.CartService.RemoveWishlistItem:input_type -> storefront.cart.v1.RemoveWishlistItemRequest
+	12, // 16: storefront.cart.v1.CartService.GetCheckoutCart:input_type -> storefront.cart.v1.GetCheckoutCartRequest
+	15, // 17: storefront.cart.v1.CartService.MarkCheckedOut:input_type -> storefront.cart.v1.MarkCheckedOutRequest
+	0,  // 18: storefront.cart.v1.CartService.GetCart:output_type -> storefront.cart.v1.Cart
+	0,  // 19: storefront.cart.v1.CartService.AddCartItem:output_type -> storefront.cart.v1.Cart
+	0,  // 20: storefront.cart.v1.CartService.UpdateCartItem:output_type -> storefront.cart.v1.Cart
+	18, // 21: storefront.cart.v1.CartService.RemoveCartItem:output_type -> google.protobuf.Empty
+	18, // 22: storefront.cart.v1.CartService.ClearCart:output_type -> google.protobuf.Empty
+	9,  // 23: storefront.cart.v1.CartService.ListWishlist:output_type -> storefront.cart.v1.ListWishlistResponse
+	6,  // 24: storefront.cart.v1.CartService.AddWishlistItem:output_type -> storefront.cart.v1.WishlistItem
+	18, // 25: storefront.cart.v1.CartService.RemoveWishlistItem:output_type -> google.protobuf.Empty
+	14, // 26: storefront.cart.v1.CartService.GetCheckoutCart:output_type -> storefront.cart.v1.CheckoutCart
+	16, // 27: storefront.cart.v1.CartService.MarkCheckedOut:output_type -> storefront.cart.v1.MarkCheckedOutResponse
+	18, // [18:28] is the sub-list for method output_type
+	8,  // [8:18] is the sub-list for method input_type
 	8,  // [8:8] is the sub-list for extension type_name
 	8,  // [8:8] is the sub-list for extension extendee
 	0,  // [0:8] is the sub-list for field type_name
@@ -1147,7 +1188,7 @@ func file_storefront_cart_v1_cart_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storefront_cart_v1_cart_proto_rawDesc), len(file_storefront_cart_v1_cart_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

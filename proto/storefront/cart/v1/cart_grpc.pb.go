@@ -24,6 +24,7 @@ const (
 	CartService_AddCartItem_FullMethodName        = "/storefront.cart.v1.CartService/AddCartItem"
 	CartService_UpdateCartItem_FullMethodName     = "/storefront.cart.v1.CartService/UpdateCartItem"
 	CartService_RemoveCartItem_FullMethodName     = "/storefront.cart.v1.CartService/RemoveCartItem"
+	CartService_ClearCart_FullMethodName          = "/storefront.cart.v1.CartService/ClearCart"
 	CartService_ListWishlist_FullMethodName       = "/storefront.cart.v1.CartService/ListWishlist"
 	CartService_AddWishlistItem_FullMethodName    = "/storefront.cart.v1.CartService/AddWishlistItem"
 	CartService_RemoveWishlistItem_FullMethodName = "/storefront.cart.v1.CartService/RemoveWishlistItem"
@@ -50,6 +51,8 @@ type CartServiceClient interface {
 	UpdateCartItem(ctx context.Context, in *UpdateCartItemRequest, opts ...grpc.CallOption) (*Cart, error)
 	// Takes a line out of the cart.
 	RemoveCartItem(ctx context.Context, in *RemoveCartItemRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// Empties the caller's cart.
+	ClearCart(ctx context.Context, in *ClearCartRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// The caller's wishlist, oldest first (not paginated).
 	ListWishlist(ctx context.Context, in *ListWishlistRequest, opts ...grpc.CallOption) (*ListWishlistResponse, error)
 	// Puts a product on the wishlist: 201 with the new item, or 200 with the item already
@@ -109,6 +112,16 @@ func (c *cartServiceClient) RemoveCartItem(ctx context.Context, in *RemoveCartIt
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(emptypb.Empty)
 	err := c.cc.Invoke(ctx, CartService_RemoveCartItem_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *cartServiceClient) ClearCart(ctx context.Context, in *ClearCartRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, CartService_ClearCart_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -184,6 +197,8 @@ type CartServiceServer interface {
 	UpdateCartItem(context.Context, *UpdateCartItemRequest) (*Cart, error)
 	// Takes a line out of the cart.
 	RemoveCartItem(context.Context, *RemoveCartItemRequest) (*emptypb.Empty, error)
+	// Empties the caller's cart.
+	ClearCart(context.Context, *ClearCartRequest) (*emptypb.Empty, error)
 	// The caller's wishlist, oldest first (not paginated).
 	ListWishlist(context.Context, *ListWishlistRequest) (*ListWishlistResponse, error)
 	// Puts a product on the wishlist: 201 with the new item, or 200 with the item already
@@ -220,6 +235,9 @@ func (UnimplementedCartServiceServer) UpdateCartItem(context.Context, *UpdateCar
 }
 func (UnimplementedCartServiceServer) RemoveCartItem(context.Context, *RemoveCartItemRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method RemoveCartItem not implemented")
+}
+func (UnimplementedCartServiceServer) ClearCart(context.Context, *ClearCartRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method ClearCart not implemented")
 }
 func (UnimplementedCartServiceServer) ListWishlist(context.Context, *ListWishlistRequest) (*ListWishlistResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListWishlist not implemented")
@@ -325,6 +343,24 @@ func _CartService_RemoveCartItem_Handler(srv interface{}, ctx context.Context, d
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(CartServiceServer).RemoveCartItem(ctx, req.(*RemoveCartItemRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CartService_ClearCart_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ClearCartRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CartServiceServer).ClearCart(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CartService_ClearCart_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CartServiceServer).ClearCart(ctx, req.(*ClearCartRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -441,6 +477,10 @@ var CartService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RemoveCartItem",
 			Handler:    _CartService_RemoveCartItem_Handler,
+		},
+		{
+			MethodName: "ClearCart",
+			Handler:    _CartService_ClearCart_Handler,
 		},
 		{
 			MethodName: "ListWishlist",
