@@ -85,7 +85,9 @@ func items(m map[string]any) []map[string]any {
 	return out
 }
 
-func amount(m map[string]any, field string) string { return m[field].(map[string]any)["amount"].(string) }
+func amount(m map[string]any, field string) string {
+	return m[field].(map[string]any)["amount"].(string)
+}
 
 func (c cartClient) testEmptyCart(t *testing.T) {
 	cart := c.cart(t, c.other)

@@ -110,7 +110,9 @@ func TestCart_LinesAreBounded(t *testing.T) {
 	}
 }
 
-func productN(i int) string { return "0190a000-0000-7000-8000-" + string(rune('a'+i/26%26)) + string(rune('a'+i%26)) + "0000000000" }
+func productN(i int) string {
+	return "0190a000-0000-7000-8000-" + string(rune('a'+i/26%26)) + string(rune('a'+i%26)) + "0000000000"
+}
 
 func TestCart_SetQuantity(t *testing.T) {
 	for _, tc := range []struct {
@@ -252,8 +254,8 @@ func TestPrice(t *testing.T) {
 	if err := Price(NewCart(CartStream(user)), nil, "USD").ReadyForCheckout(); !errors.Is(err, ErrCartEmpty) {
 		t.Fatalf("empty cart: %v", err)
 	}
-	if CartID(user) == CartID(kb) || CartID(user) != CartID(user) {
-		t.Fatal("cart ids are not stable per user")
+	if id := CartID(user); id == CartID(kb) || id != NewCart(CartStream(user)).ID() || len(id) != 36 {
+		t.Fatalf("cart id %q: want a UUID, the same for a user's every cart, another for another user", id)
 	}
 }
 
