@@ -152,3 +152,27 @@ func (r *Registry) JSON(ev es.RecordedEvent) ([]byte, error) {
 	}
 	return protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}.Marshal(m)
 }
+
+// Unlisted returns the full names of the messages of an events file (one per event, plus the
+// parts that events are made of, named in parts) that are missing from catalogue: a context's
+// test calls it so that a new event message cannot be forgotten in its catalogue, and so in
+// its registry and its relay's private list.
+func Unlisted(file protoreflect.FileDescriptor, catalogue []proto.Message, parts ...string) []string {
+	listed := map[protoreflect.FullName]bool{}
+	for _, m := range catalogue {
+		listed[m.ProtoReflect().Descriptor().FullName()] = true
+	}
+	isPart := map[string]bool{}
+	for _, p := range parts {
+		isPart[p] = true
+	}
+	var out []string
+	msgs := file.Messages()
+	for i := range msgs.Len() {
+		m := msgs.Get(i)
+		if !isPart[string(m.Name())] && !listed[m.FullName()] {
+			out = append(out, string(m.FullName()))
+		}
+	}
+	return out
+}

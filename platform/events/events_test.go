@@ -92,3 +92,16 @@ func TestRegister_TwiceIsAProgrammingError(t *testing.T) {
 	}()
 	NewRegistry().Register(&wrapperspb.StringValue{}, &wrapperspb.StringValue{})
 }
+
+func TestUnlisted_NamesTheMessagesMissingFromACatalogue(t *testing.T) {
+	file := wrapperspb.File_google_protobuf_wrappers_proto
+	all := []proto.Message{&wrapperspb.DoubleValue{}, &wrapperspb.FloatValue{}, &wrapperspb.Int64Value{}, &wrapperspb.UInt64Value{},
+		&wrapperspb.Int32Value{}, &wrapperspb.UInt32Value{}, &wrapperspb.BoolValue{}, &wrapperspb.StringValue{}, &wrapperspb.BytesValue{}}
+	if got := Unlisted(file, all); len(got) != 0 {
+		t.Fatalf("complete catalogue: %v missing", got)
+	}
+	got := Unlisted(file, all[2:], "DoubleValue")
+	if len(got) != 1 || got[0] != "google.protobuf.FloatValue" {
+		t.Fatalf("missing = %v, want [google.protobuf.FloatValue] (DoubleValue is a part)", got)
+	}
+}

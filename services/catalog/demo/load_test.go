@@ -20,7 +20,6 @@ import (
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/es"
 	"github.com/storefront/storefront/platform/es/memstore"
-	"github.com/storefront/storefront/platform/events"
 	"github.com/storefront/storefront/platform/grpcx"
 	"github.com/storefront/storefront/platform/telemetry"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
@@ -36,14 +35,7 @@ import (
 func catalog(t *testing.T) (catalogv1.CatalogServiceClient, *memstore.Store) {
 	t.Helper()
 	store := memstore.New()
-	reg := events.NewRegistry().Register(
-		&catalogv1.ProductCreated{}, &catalogv1.ProductDetailsUpdated{}, &catalogv1.ProductPriceChanged{},
-		&catalogv1.StockAdjusted{}, &catalogv1.ProductDeleted{}, &catalogv1.ProductRestored{},
-		&catalogv1.StockReserved{}, &catalogv1.StockReservationReleased{}, &catalogv1.StockReservationCommitted{},
-		&catalogv1.CategoryCreated{},
-		&catalogv1.OrderReservationRequested{}, &catalogv1.OrderReservationConfirmed{}, &catalogv1.OrderReservationRejected{},
-		&catalogv1.OrderReservationReleased{}, &catalogv1.OrderReservationCommitted{},
-	)
+	reg := domain.Registry()
 	application := app.New(app.Deps{
 		Products:     aggregate.NewStore(store, reg, domain.NewProduct, aggregate.WithRetries(30)),
 		Categories:   aggregate.NewStore(store, reg, domain.NewCategory),

@@ -20,7 +20,6 @@ import (
 	"github.com/storefront/storefront/platform/config"
 	"github.com/storefront/storefront/platform/es/esotel"
 	"github.com/storefront/storefront/platform/es/postgres"
-	"github.com/storefront/storefront/platform/events"
 	"github.com/storefront/storefront/platform/grpcx"
 	"github.com/storefront/storefront/platform/pgmigrate"
 	"github.com/storefront/storefront/platform/relay"
@@ -112,28 +111,6 @@ func main() {
 	}
 }
 
-// privateEvents matter only inside the catalog: an order's reservation record. Other
-// contexts learn about stock from the product events (StockReserved, ...).
-func privateEvents() []string {
-	return []string{
-		"storefront.catalog.v1.OrderReservationRequested", "storefront.catalog.v1.OrderReservationConfirmed",
-		"storefront.catalog.v1.OrderReservationRejected", "storefront.catalog.v1.OrderReservationReleased",
-		"storefront.catalog.v1.OrderReservationCommitted",
-	}
-}
-
-// Registry lists the catalog's events.
-func Registry() *events.Registry {
-	return events.NewRegistry().Register(
-		&catalogv1.ProductCreated{}, &catalogv1.ProductDetailsUpdated{}, &catalogv1.ProductPriceChanged{},
-		&catalogv1.StockAdjusted{}, &catalogv1.ProductDeleted{}, &catalogv1.ProductRestored{},
-		&catalogv1.StockReserved{}, &catalogv1.StockReservationReleased{}, &catalogv1.StockReservationCommitted{},
-		&catalogv1.CategoryCreated{},
-		&catalogv1.OrderReservationRequested{}, &catalogv1.OrderReservationConfirmed{}, &catalogv1.OrderReservationRejected{},
-		&catalogv1.OrderReservationReleased{}, &catalogv1.OrderReservationCommitted{},
-	)
-}
-
 func migrate(ctx context.Context) error {
 	env := config.FromOS()
 	url := env.URL("STOREFRONT_DATABASE_URL", "", "postgres", "postgresql")
@@ -181,7 +158,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	registry := Registry()
+	registry := domain.Registry()
 
 	// The queries read the catalog read model, which the projector (projections/cmd/projector)
 	// builds and feeds; until its first build they answer 503.
@@ -227,7 +204,7 @@ func run(ctx context.Context) error {
 		return fmt.Errorf("connect to NATS: %w", err)
 	}
 	defer nc.Drain()
-	publisher, err := relay.New(relay.Config{Context: "catalog", Schema: schema, StreamReplicas: cfg.Replicas, PrivateTypes: privateEvents()},
+	publisher, err := relay.New(relay.Config{Context: "catalog", Schema: schema, StreamReplicas: cfg.Replicas, PrivateTypes: domain.PrivateEventTypes()},
 		relay.Deps{Log: log, Store: store, DB: pool, NATS: nc, Meter: tel.Meter, Tracer: tel.Tracer, Propagator: tel.Propagator})
 	if err != nil {
 		return err

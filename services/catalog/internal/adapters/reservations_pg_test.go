@@ -14,21 +14,13 @@ import (
 	"github.com/storefront/storefront/platform/es/postgres"
 	"github.com/storefront/storefront/platform/events"
 	"github.com/storefront/storefront/platform/testkit/pgtest"
-	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
 	"github.com/storefront/storefront/services/catalog/internal/adapters"
 	"github.com/storefront/storefront/services/catalog/internal/app"
 	"github.com/storefront/storefront/services/catalog/internal/domain"
 )
 
 func registry() *events.Registry {
-	return events.NewRegistry().Register(
-		&catalogv1.ProductCreated{}, &catalogv1.ProductDetailsUpdated{}, &catalogv1.ProductPriceChanged{},
-		&catalogv1.StockAdjusted{}, &catalogv1.ProductDeleted{}, &catalogv1.ProductRestored{},
-		&catalogv1.StockReserved{}, &catalogv1.StockReservationReleased{}, &catalogv1.StockReservationCommitted{},
-		&catalogv1.CategoryCreated{},
-		&catalogv1.OrderReservationRequested{}, &catalogv1.OrderReservationConfirmed{}, &catalogv1.OrderReservationRejected{},
-		&catalogv1.OrderReservationReleased{}, &catalogv1.OrderReservationCommitted{},
-	)
+	return domain.Registry()
 }
 
 type pgEnv struct {

@@ -7,16 +7,7 @@ import (
 	"github.com/storefront/storefront/platform/es"
 	"github.com/storefront/storefront/platform/es/memstore"
 	"github.com/storefront/storefront/platform/events"
-	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
 )
-
-func testRegistry() *events.Registry {
-	return events.NewRegistry().Register(
-		&catalogv1.ProductCreated{}, &catalogv1.ProductDetailsUpdated{}, &catalogv1.ProductPriceChanged{},
-		&catalogv1.StockAdjusted{}, &catalogv1.ProductDeleted{}, &catalogv1.ProductRestored{}, &catalogv1.StockReserved{},
-		&catalogv1.StockReservationReleased{}, &catalogv1.StockReservationCommitted{},
-	)
-}
 
 // capture is an es.Store that records the events, claims and releases of each append.
 type capture struct {
@@ -44,7 +35,7 @@ func (c capture) Append(ctx context.Context, stream string, expected es.Expected
 
 // saveWith saves the product's pending changes through aggregate.Store into rec.
 func saveWith(rec *recordingStore, p *Product) error {
-	reg := testRegistry()
+	reg := Registry()
 	s := aggregate.NewStore(capture{Store: memstore.New(), rec: rec, reg: reg}, reg, NewProduct)
 	return s.Save(context.Background(), p)
 }

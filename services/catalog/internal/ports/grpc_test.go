@@ -37,14 +37,7 @@ func (brokenReader) ListCategories(context.Context) ([]app.CategoryView, error) 
 }
 
 func registry() *events.Registry {
-	return events.NewRegistry().Register(
-		&catalogv1.ProductCreated{}, &catalogv1.ProductDetailsUpdated{}, &catalogv1.ProductPriceChanged{},
-		&catalogv1.StockAdjusted{}, &catalogv1.ProductDeleted{}, &catalogv1.ProductRestored{},
-		&catalogv1.StockReserved{}, &catalogv1.StockReservationReleased{}, &catalogv1.StockReservationCommitted{},
-		&catalogv1.CategoryCreated{},
-		&catalogv1.OrderReservationRequested{}, &catalogv1.OrderReservationConfirmed{}, &catalogv1.OrderReservationRejected{},
-		&catalogv1.OrderReservationReleased{}, &catalogv1.OrderReservationCommitted{},
-	)
+	return domain.Registry()
 }
 
 // start serves the catalog on a memory event store through the fleet's gRPC server (the

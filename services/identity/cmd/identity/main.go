@@ -23,7 +23,6 @@ import (
 	"github.com/storefront/storefront/platform/config"
 	"github.com/storefront/storefront/platform/es/esotel"
 	"github.com/storefront/storefront/platform/es/postgres"
-	"github.com/storefront/storefront/platform/events"
 	"github.com/storefront/storefront/platform/grpcx"
 	"github.com/storefront/storefront/platform/pgmigrate"
 	"github.com/storefront/storefront/platform/relay"
@@ -119,24 +118,6 @@ func main() {
 	}
 }
 
-// privateEvents hold secrets (password and token hashes) or matter only here: the relay does
-// not publish them to other contexts.
-func privateEvents() []string {
-	return []string{
-		"storefront.identity.v1.PasswordSet", "storefront.identity.v1.PasswordResetRequested",
-		"storefront.identity.v1.SessionStarted", "storefront.identity.v1.SessionRefreshed", "storefront.identity.v1.SessionRevoked",
-	}
-}
-
-// Registry lists identity's events.
-func Registry() *events.Registry {
-	return events.NewRegistry().Register(
-		&identityv1.UserRegistered{}, &identityv1.PasswordSet{}, &identityv1.ProfileUpdated{},
-		&identityv1.AddressAdded{}, &identityv1.AddressRemoved{}, &identityv1.PasswordResetRequested{},
-		&identityv1.RoleChanged{}, &identityv1.SessionStarted{}, &identityv1.SessionRefreshed{}, &identityv1.SessionRevoked{},
-	)
-}
-
 func migrate(ctx context.Context) error {
 	env := config.FromOS()
 	url := env.URL("STOREFRONT_DATABASE_URL", "", "postgres", "postgresql")
@@ -183,7 +164,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	registry := Registry()
+	registry := domain.Registry()
 
 	hasher, err := adapters.NewBcrypt(cfg.BcryptCost)
 	if err != nil {
@@ -235,7 +216,7 @@ func run(ctx context.Context) error {
 		return fmt.Errorf("connect to NATS: %w", err)
 	}
 	defer nc.Drain()
-	publisher, err := relay.New(relay.Config{Context: "identity", Schema: schema, StreamReplicas: cfg.Replicas, PrivateTypes: privateEvents()},
+	publisher, err := relay.New(relay.Config{Context: "identity", Schema: schema, StreamReplicas: cfg.Replicas, PrivateTypes: domain.PrivateEventTypes()},
 		relay.Deps{Log: log, Store: store, DB: pool, NATS: nc, Meter: tel.Meter, Tracer: tel.Tracer, Propagator: tel.Propagator})
 	if err != nil {
 		return err

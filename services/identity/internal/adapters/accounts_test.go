@@ -9,9 +9,7 @@ import (
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/es"
 	"github.com/storefront/storefront/platform/es/postgres"
-	"github.com/storefront/storefront/platform/events"
 	"github.com/storefront/storefront/platform/testkit/pgtest"
-	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
 	"github.com/storefront/storefront/services/identity/internal/adapters"
 	"github.com/storefront/storefront/services/identity/internal/domain"
 )
@@ -38,8 +36,7 @@ func TestCachedAccounts_ReadYourWritesAcrossReplicas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := events.NewRegistry().Register(&identityv1.UserRegistered{}, &identityv1.PasswordSet{}, &identityv1.ProfileUpdated{},
-		&identityv1.AddressAdded{}, &identityv1.AddressRemoved{})
+	reg := domain.Registry()
 	users := aggregate.NewStore(store, reg, domain.NewUser)
 	a, b := &countingReader{Store: store}, &countingReader{Store: store}
 	replicaA := adapters.NewCachedAccounts(aggregate.NewStore(a, reg, domain.NewUser), a)

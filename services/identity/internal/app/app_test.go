@@ -11,9 +11,7 @@ import (
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/errs"
 	"github.com/storefront/storefront/platform/es/memstore"
-	"github.com/storefront/storefront/platform/events"
 	"github.com/storefront/storefront/platform/reqctx"
-	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
 	"github.com/storefront/storefront/services/identity/internal/adapters"
 	"github.com/storefront/storefront/services/identity/internal/app"
 	"github.com/storefront/storefront/services/identity/internal/domain"
@@ -74,9 +72,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	store := memstore.New()
-	reg := events.NewRegistry().Register(&identityv1.UserRegistered{}, &identityv1.PasswordSet{}, &identityv1.ProfileUpdated{},
-		&identityv1.AddressAdded{}, &identityv1.AddressRemoved{}, &identityv1.PasswordResetRequested{}, &identityv1.RoleChanged{},
-		&identityv1.SessionStarted{}, &identityv1.SessionRefreshed{}, &identityv1.SessionRevoked{})
+	reg := domain.Registry()
 	e := &env{mail: &outbox{}, revs: &revocations{}, store: store, now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
 	users := aggregate.NewStore(store, reg, domain.NewUser)
 	e.app = app.New(app.Deps{
