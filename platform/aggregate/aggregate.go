@@ -203,18 +203,28 @@ func (s *Store[R]) Save(ctx context.Context, root R, opts ...es.AppendOption) er
 	}
 	md := s.metadata(ctx)
 	data := make([]es.EventData, 0, len(c.pending))
-	for _, m := range c.pending {
+	ids, done := eventIDs(ctx, root.StreamID(), len(c.pending))
+	for i, m := range c.pending {
 		d, err := s.registry.Encode(m, md)
 		if err != nil {
 			return err
+		}
+		if ids != nil {
+			d.ID = ids[i]
 		}
 		data = append(data, d)
 	}
 	opts = append(opts, es.WithReleases(c.releases...), es.WithClaims(c.claims...))
 	res, err := s.events.Append(ctx, root.StreamID(), es.Exact(c.version), data, opts...)
+	if ids != nil && errors.Is(err, es.ErrDuplicateEventID) {
+		done()
+		c.pending, c.claims, c.releases = nil, nil, nil
+		return fmt.Errorf("save %s: %w", root.StreamID(), ErrAlreadySaved)
+	}
 	if err != nil {
 		return fmt.Errorf("save %s: %w", root.StreamID(), err)
 	}
+	done()
 	before := c.version
 	c.version, c.pending, c.claims, c.releases = res.NextVersion, nil, nil, nil
 	s.maybeSnapshot(ctx, root, before)

@@ -8,6 +8,7 @@ import (
 
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -254,5 +255,57 @@ func TestUpdateOrNew_StartsTheStreamOnceUnderConcurrentFirstWriters(t *testing.T
 	got, err := s.Load(ctx, "counter-new")
 	if err != nil || got.total != 16 || got.Version() != 16 {
 		t.Fatalf("total = %d at version %d (%v), want 16 at 16", got.total, got.Version(), err)
+	}
+}
+
+// A handling repeated under the same cause appends nothing again, however many conflicts
+// either handling met; another cause, or no cause, appends.
+func TestCausedBy_ARepeatedHandlingSavesOnce(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	s := aggregate.NewStore(store, registry(), newCounter, aggregate.WithRetries(100))
+	cause := uuid.New()
+	handle := func(conflicts int) error {
+		ctx := aggregate.CausedBy(ctx, cause)
+		n := 0
+		for _, stream := range []string{"counter-a", "counter-a", "counter-b"} {
+			_, err := s.UpdateOrNew(ctx, stream, func(c *counter) error {
+				if n < conflicts { // another writer gets in first
+					n++
+					if _, err := s.UpdateOrNew(context.Background(), stream, func(c *counter) error { c.record(wrapperspb.Int64(100)); return nil }); err != nil {
+						return err
+					}
+				}
+				c.record(wrapperspb.Int64(1))
+				return nil
+			})
+			if err != nil && !errors.Is(err, aggregate.ErrAlreadySaved) {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := handle(2); err != nil {
+		t.Fatal(err)
+	}
+	if err := handle(0); err != nil { // redelivered
+		t.Fatal(err)
+	}
+	if err := handle(1); err != nil { // and again
+		t.Fatal(err)
+	}
+	a, _ := s.Load(ctx, "counter-a")
+	b, _ := s.Load(ctx, "counter-b")
+	if a.total != 300+2 || b.total != 1 { // three writes of 100 by others
+		t.Fatalf("effects: a %d (300 by others), b %d; want the cause's 2 and 1 once", a.total, b.total)
+	}
+	if _, err := s.UpdateOrNew(aggregate.CausedBy(ctx, uuid.New()), "counter-b", func(c *counter) error { c.record(wrapperspb.Int64(1)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateOrNew(ctx, "counter-b", func(c *counter) error { c.record(wrapperspb.Int64(1)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ = s.Load(ctx, "counter-b"); b.total != 3 {
+		t.Fatalf("b = %d after another cause and no cause, want 3", b.total)
 	}
 }
