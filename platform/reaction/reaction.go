@@ -1,0 +1,261 @@
+package reaction
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/propagation"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/storefront/storefront/platform/aggregate"
+	"github.com/storefront/storefront/platform/bus/natsbus"
+	"github.com/storefront/storefront/platform/es"
+	"github.com/storefront/storefront/platform/pgmigrate"
+	"github.com/storefront/storefront/platform/projector"
+	"github.com/storefront/storefront/platform/reqctx"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations returns the timers' table, to apply in the reacting context's schema.
+func Migrations(schema string) pgmigrate.Set {
+	return pgmigrate.Embedded("reaction", schema, migrations, "migrations")
+}
+
+// ErrPermanent is what a handler wraps for an event or timer it can never handle (a payload
+// it cannot make sense of): it is parked at once, without retries.
+var ErrPermanent = errors.New("reaction: permanent failure")
+
+// Handler reacts to one event. ctx carries the event's trace, its correlation id and the
+// event as the causation (reqctx), and aggregate.CausedBy(event id).
+type Handler func(ctx context.Context, ev es.RecordedEvent) error
+
+// Reaction consumes one context's events.
+type Reaction struct {
+	// Name names the durable consumer ("reaction_<name>") and the dead letters
+	// ("reaction:<name>"): a lower-case letter, then lower-case letters, digits and
+	// underscores. It must not change while the reaction exists.
+	Name string
+	// Context is the bounded context whose JetStream stream the reaction consumes.
+	Context string
+	// Types are the event types (protobuf full names) the handler gets; the others are
+	// acknowledged unseen. Empty: every event of the context.
+	Types  []string
+	Handle Handler
+}
+
+var validName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,40}$`)
+
+// Config configures a Runner.
+type Config struct {
+	JetStream jetstream.JetStream
+	// DB holds the dead letters (projector.Migrations applied) and, when timers are used,
+	// the context's schema with Migrations(Schema) applied.
+	DB *pgxpool.Pool
+	// Schema is the reacting context's schema (its timers); needed only with timers.
+	Schema     string
+	Logger     *slog.Logger
+	Propagator propagation.TextMapPropagator
+	// RetryDelays are the waits before each retry of a failed delivery; after the last one
+	// fails the event is parked. Default: 1s, 5s, 30s, 2m, 10m.
+	RetryDelays []time.Duration
+	// AckWait is how long a delivery may take before JetStream delivers it again (default 1m).
+	AckWait time.Duration
+	// FetchWait bounds one fetch of a consumer (default 1s).
+	FetchWait time.Duration
+	// PollInterval is how often due timers are looked for (default 250ms).
+	PollInterval time.Duration
+}
+
+// Runner runs reactions and timers.
+type Runner struct {
+	cfg       Config
+	log       *slog.Logger
+	reactions []Reaction
+	timers    map[string]TimerHandler
+}
+
+// New checks the reactions and returns their runner.
+func New(cfg Config, reactions ...Reaction) (*Runner, error) {
+	if cfg.JetStream == nil && len(reactions) > 0 {
+		return nil, errors.New("reaction: JetStream is required")
+	}
+	if cfg.DB == nil {
+		return nil, errors.New("reaction: DB is required (dead letters)")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Propagator == nil {
+		cfg.Propagator = propagation.TraceContext{}
+	}
+	if len(cfg.RetryDelays) == 0 {
+		cfg.RetryDelays = []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute}
+	}
+	if cfg.AckWait <= 0 {
+		cfg.AckWait = time.Minute
+	}
+	if cfg.FetchWait <= 0 {
+		cfg.FetchWait = time.Second
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 250 * time.Millisecond
+	}
+	seen := map[string]bool{}
+	for _, r := range reactions {
+		switch {
+		case !validName.MatchString(r.Name):
+			return nil, fmt.Errorf("reaction: name %q: want a lower-case letter, then lower-case letters, digits and underscores", r.Name)
+		case seen[r.Name]:
+			return nil, fmt.Errorf("reaction: %s given twice", r.Name)
+		case r.Context == "" || r.Handle == nil:
+			return nil, fmt.Errorf("reaction %s: Context and Handle are required", r.Name)
+		}
+		seen[r.Name] = true
+	}
+	return &Runner{cfg: cfg, log: cfg.Logger, reactions: reactions, timers: map[string]TimerHandler{}}, nil
+}
+
+// Run consumes every reaction's events and fires due timers until ctx ends.
+func (r *Runner) Run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for _, re := range r.reactions {
+		g.Go(func() error { return r.consume(ctx, re) })
+	}
+	if len(r.timers) > 0 {
+		g.Go(func() error { return r.fireTimers(ctx) })
+	}
+	err := g.Wait()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// consume runs one reaction's consumer until ctx ends, recreating it after failures.
+func (r *Runner) consume(ctx context.Context, re Reaction) error {
+	stream := natsbus.StreamName(re.Context)
+	cc := jetstream.ConsumerConfig{
+		Durable:       "reaction_" + re.Name,
+		Description:   "reaction " + re.Name,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       r.cfg.AckWait,
+		// Deliveries are counted here (retries, then parking); JetStream must not give up first.
+		MaxDeliver:    -1,
+		MaxAckPending: 256,
+		FilterSubject: re.Context + ".>",
+	}
+	log := r.log.With("reaction", re.Name, "context", re.Context, "consumer", cc.Durable)
+	wait := time.Second
+	for ctx.Err() == nil {
+		cons, err := r.cfg.JetStream.CreateOrUpdateConsumer(ctx, stream, cc)
+		if err == nil {
+			wait = time.Second
+			err = r.fetchLoop(ctx, re, cons, log)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		log.ErrorContext(ctx, "reaction consumer failed; starting it again", "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
+	return nil
+}
+
+// fetchLoop fetches and handles batches until ctx ends or the consumer fails.
+func (r *Runner) fetchLoop(ctx context.Context, re Reaction, cons jetstream.Consumer, log *slog.Logger) error {
+	for ctx.Err() == nil {
+		batch, err := cons.Fetch(32, jetstream.FetchMaxWait(r.cfg.FetchWait))
+		if err != nil {
+			return err
+		}
+		for msg := range batch.Messages() {
+			r.deliver(ctx, re, msg, log)
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deliver handles one message and settles it: ack, NAK with the next delay, or park and ack.
+func (r *Runner) deliver(ctx context.Context, re Reaction, msg jetstream.Msg, log *slog.Logger) {
+	ev, err := natsbus.Decode(msg.Headers(), msg.Data())
+	if err != nil {
+		r.park(ctx, re, msg, ev, projector.ReasonUndecodable, err, log)
+		return
+	}
+	if len(re.Types) > 0 && !slices.Contains(re.Types, ev.Type) {
+		_ = msg.Ack()
+		return
+	}
+	hctx := r.cfg.Propagator.Extract(ctx, propagation.HeaderCarrier(msg.Headers()))
+	hctx = reqctx.With(hctx, reqctx.Info{CorrelationID: ev.Metadata.CorrelationID, CausationID: ev.ID.String()})
+	hctx = aggregate.CausedBy(hctx, ev.ID)
+	err = call(hctx, re.Handle, ev)
+	switch {
+	case err == nil, errors.Is(err, aggregate.ErrAlreadySaved):
+		if aerr := msg.Ack(); aerr != nil {
+			log.WarnContext(ctx, "ack failed; the event will be delivered again (its effect is kept once)", "event_id", ev.ID, "err", aerr)
+		}
+		return
+	case errors.Is(err, ErrPermanent):
+		r.park(ctx, re, msg, ev, projector.ReasonUnknownEvent, err, log)
+		return
+	}
+	delivered := uint64(1)
+	if md, merr := msg.Metadata(); merr == nil {
+		delivered = md.NumDelivered
+	}
+	if delivered > uint64(len(r.cfg.RetryDelays)) {
+		r.park(ctx, re, msg, ev, projector.ReasonHandlerFailed, err, log)
+		return
+	}
+	delay := r.cfg.RetryDelays[delivered-1]
+	log.WarnContext(ctx, "reaction failed; retrying later", "event_id", ev.ID, "type", ev.Type, "attempt", delivered, "in", delay, "err", err)
+	_ = msg.NakWithDelay(delay)
+}
+
+// call runs h, turning a panic into an error.
+func call(ctx context.Context, h Handler, ev es.RecordedEvent) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("reaction handler panicked: %v", v)
+		}
+	}()
+	return h(ctx, ev)
+}
+
+// park records the message as a dead letter and acknowledges it; when the dead letter cannot
+// be recorded the message is NAK'd, so that nothing is lost.
+func (r *Runner) park(ctx context.Context, re Reaction, msg jetstream.Msg, ev es.RecordedEvent, reason projector.ParkReason, cause error, log *slog.Logger) {
+	if ev.StreamID == "" {
+		ev.StreamID, ev.Type = msg.Headers().Get(natsbus.HeaderStream), msg.Headers().Get(natsbus.HeaderType)
+	}
+	id, err := projector.ParkDeadLetter(ctx, r.cfg.DB, projector.DeadLetter{Consumer: "reaction:" + re.Name, Reason: reason, Err: cause,
+		Subject: msg.Subject(), Event: ev, Headers: msg.Headers()})
+	if err != nil {
+		log.ErrorContext(ctx, "cannot park the event; delivering it again", "event_id", ev.ID, "err", err)
+		_ = msg.NakWithDelay(r.cfg.RetryDelays[0])
+		return
+	}
+	log.ErrorContext(ctx, "event parked", "parked_id", id, "reason", reason, "event_id", ev.ID, "type", ev.Type, "stream", ev.StreamID, "err", cause)
+	_ = msg.Ack()
+}
