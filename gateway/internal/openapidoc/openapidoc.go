@@ -38,6 +38,7 @@ func Enrich(doc []byte, table *policy.Table) ([]byte, error) {
 		completeOperation(op, r)
 	}
 	addEdgePaths(paths)
+	dropUnusedTags(d, paths)
 	out, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {
 		return nil, err
@@ -111,4 +112,33 @@ func addEdgePaths(paths map[string]any) {
 		"503": map[string]any{"description": "unavailable: the failing dependencies are named in details.", "schema": map[string]any{"$ref": errorRef}},
 	})
 	paths["/api/v1/openapi.json"] = plain("This document.", map[string]any{"description": "The OpenAPI (Swagger 2.0) document."}, nil)
+}
+
+// dropUnusedTags removes the tags of services without a REST route (internal ones, such as
+// payments): the document describes what clients can call, nothing of the fleet's insides.
+func dropUnusedTags(d map[string]any, paths map[string]any) {
+	used := map[string]bool{}
+	for _, item := range paths {
+		ops, _ := item.(map[string]any)
+		for _, op := range ops {
+			o, _ := op.(map[string]any)
+			tags, _ := o["tags"].([]any)
+			for _, t := range tags {
+				if s, ok := t.(string); ok {
+					used[s] = true
+				}
+			}
+		}
+	}
+	tags, _ := d["tags"].([]any)
+	kept := []any{}
+	for _, t := range tags {
+		m, _ := t.(map[string]any)
+		if name, _ := m["name"].(string); used[name] {
+			kept = append(kept, t)
+		}
+	}
+	if tags != nil {
+		d["tags"] = kept
+	}
 }

@@ -3,6 +3,7 @@ package openapidoc
 import (
 	"encoding/json"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/storefront/storefront/gateway/internal/backends"
@@ -74,4 +75,26 @@ func keys(m map[string]map[string]any) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+func TestEnrich_DropsTheTagsOfInternalServices(t *testing.T) {
+	raw, err := os.ReadFile("../../openapi/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tags []struct {
+			Name string `json:"name"`
+		} `json:"tags"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tag := range doc.Tags {
+		names = append(names, tag.Name)
+	}
+	if slices.Contains(names, "PaymentService") || !slices.Contains(names, "CartService") {
+		t.Fatalf("tags %v: want the services with routes only", names)
+	}
 }
