@@ -194,3 +194,10 @@ func (c *Config) gapDelay(n uint64) time.Duration {
 	}
 	return min(d, limit)
 }
+
+// CommittedCounterKey is the Redis key (after the deployment's prefix) of a projection's
+// commit counter: the projector process increments it from Config.Committed after every
+// committed live batch and every generation switch, so its value changes only after a change
+// of the read model became visible to readers. Caches of a read model key their entries with
+// it (services/catalog's page cache, decision 013). Writer and readers use this one spelling.
+func CommittedCounterKey(projection string) string { return "projector:" + projection + ":committed" }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/storefront/storefront/platform/projector"
 )
 
 // committedCounters publishes, per projection, a counter in Redis that the projector
@@ -14,8 +16,7 @@ import (
 // a committed live batch, a generation switch). Readers that cache the read model put the
 // counter in their keys (services/catalog's page cache, decision 013), so a change
 // invalidates every entry as soon as it can be read. The key is
-// <prefix>projector:<projection>:committed, as services/catalog/internal/adapters.CommittedKey
-// names it.
+// <prefix> + projector.CommittedCounterKey(projection), the one spelling its readers use too.
 //
 // An increment that fails (Redis unavailable) is retried every second until it succeeds:
 // until then a cache keeps serving the entries of the counter it knows, at most for their TTL.
@@ -33,7 +34,7 @@ func newCommittedCounters(rdb *redis.Client, prefix string, log *slog.Logger) *c
 }
 
 func (c *committedCounters) key(projection string) string {
-	return c.prefix + "projector:" + projection + ":committed"
+	return c.prefix + projector.CommittedCounterKey(projection)
 }
 
 // committed is the projector.Config.Committed hook: one INCR, bounded by a short timeout so

@@ -26,6 +26,7 @@ import (
 	"github.com/storefront/storefront/services/catalog/demo"
 	"github.com/storefront/storefront/services/catalog/internal/adapters"
 	"github.com/storefront/storefront/services/catalog/internal/app"
+	"github.com/storefront/storefront/services/catalog/internal/app/apptest"
 	"github.com/storefront/storefront/services/catalog/internal/domain"
 	"github.com/storefront/storefront/services/catalog/internal/ports"
 )
@@ -41,7 +42,7 @@ func catalog(t *testing.T) (catalogv1.CatalogServiceClient, *memstore.Store) {
 		Categories:   aggregate.NewStore(store, reg, domain.NewCategory),
 		Reservations: aggregate.NewStore(store, reg, domain.NewReservation),
 		Owners:       adapters.ClaimOwners{Claims: store},
-		Reader:       adapters.ReadModelPending{},
+		Reader:       apptest.UnbuiltReadModel{},
 		Clock:        time.Now,
 		Currency:     "USD",
 	})

@@ -13,15 +13,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/storefront/storefront/platform/projector"
 	readmodel "github.com/storefront/storefront/projections/catalog"
 	"github.com/storefront/storefront/services/catalog/internal/app"
 )
-
-// CommittedKey is the Redis key (after the deployment's prefix) of the counter the projector
-// process increments after every committed live batch of a projection and after every
-// generation switch (projector.Config.Committed, wired in projections/cmd/projector). Its
-// value changes only after a change of the read model became visible to readers.
-func CommittedKey(projection string) string { return "projector:" + projection + ":committed" }
 
 // cacheFormat versions the cached encoding: a deployment that changes it reads none of the
 // entries an older one wrote.
@@ -29,7 +24,7 @@ const cacheFormat = "v1"
 
 // PageCache is an app.ProductReader that keeps product pages (GetProduct) and list and
 // search pages (ListProducts) of the reader it wraps in Redis for TTL, under keys that
-// contain the read model's commit counter (CommittedKey): once the projector has committed a
+// contain the read model's commit counter (projector.CommittedCounterKey): once the projector has committed a
 // change of the catalog read model and bumped the counter, every later read misses the old
 // entries and reads the new state, so an admin's change shows as soon as the read model has
 // it. Old entries are never read again and expire.
@@ -96,7 +91,7 @@ func (c *PageCache) AdminListProducts(ctx context.Context, f app.AdminProductFil
 func cached[T any](ctx context.Context, c *PageCache, key string, read func(context.Context) (T, error)) (T, error) {
 	prefix := c.Prefix + "catalog:page:" + cacheFormat + ":"
 	rctx, cancel := context.WithTimeout(ctx, c.timeout())
-	res, err := getScript.Run(rctx, c.Redis, []string{c.Prefix + CommittedKey(readmodel.Name)}, prefix, ":"+key).Slice()
+	res, err := getScript.Run(rctx, c.Redis, []string{c.Prefix + projector.CommittedCounterKey(readmodel.Name)}, prefix, ":"+key).Slice()
 	cancel()
 	var gen string
 	if err == nil {

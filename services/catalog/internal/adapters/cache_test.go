@@ -13,6 +13,7 @@ import (
 
 	"github.com/storefront/storefront/platform/devenv"
 	"github.com/storefront/storefront/platform/errs"
+	"github.com/storefront/storefront/platform/projector"
 	"github.com/storefront/storefront/platform/testkit/redistest"
 	readmodel "github.com/storefront/storefront/projections/catalog"
 	"github.com/storefront/storefront/services/catalog/internal/adapters"
@@ -72,7 +73,7 @@ func newCache(t *testing.T, rdb redis.UniversalClient, next app.ProductReader, w
 	control := redistest.Client(t)
 	prefix := redistest.Prefix(t, control)
 	if withCounter {
-		if err := control.Set(context.Background(), prefix+adapters.CommittedKey(readmodel.Name), 7, 0).Err(); err != nil {
+		if err := control.Set(context.Background(), prefix+projector.CommittedCounterKey(readmodel.Name), 7, 0).Err(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -117,7 +118,7 @@ func TestPageCache_HitsUntilTheReadModelCommits_ThenMisses(t *testing.T) {
 	next.mu.Lock()
 	next.product = sampleProduct(2000)
 	next.mu.Unlock()
-	if err := rdb.Incr(ctx, prefix+adapters.CommittedKey(readmodel.Name)).Err(); err != nil {
+	if err := rdb.Incr(ctx, prefix+projector.CommittedCounterKey(readmodel.Name)).Err(); err != nil {
 		t.Fatal(err)
 	}
 	p, err := c.GetProduct(ctx, "keyboard")

@@ -16,6 +16,7 @@ import (
 	"github.com/storefront/storefront/platform/testkit/pgtest"
 	"github.com/storefront/storefront/services/catalog/internal/adapters"
 	"github.com/storefront/storefront/services/catalog/internal/app"
+	"github.com/storefront/storefront/services/catalog/internal/app/apptest"
 	"github.com/storefront/storefront/services/catalog/internal/domain"
 )
 
@@ -44,7 +45,7 @@ func newPGEnv(t *testing.T) *pgEnv {
 		Categories:   aggregate.NewStore(store, reg, domain.NewCategory),
 		Reservations: aggregate.NewStore(store, reg, domain.NewReservation),
 		Owners:       adapters.ClaimOwners{Claims: store},
-		Reader:       adapters.ReadModelPending{},
+		Reader:       apptest.UnbuiltReadModel{},
 		Clock:        time.Now,
 		Currency:     "USD",
 	})

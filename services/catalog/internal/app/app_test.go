@@ -15,6 +15,7 @@ import (
 	"github.com/storefront/storefront/platform/events"
 	"github.com/storefront/storefront/services/catalog/internal/adapters"
 	"github.com/storefront/storefront/services/catalog/internal/app"
+	"github.com/storefront/storefront/services/catalog/internal/app/apptest"
 	"github.com/storefront/storefront/services/catalog/internal/domain"
 )
 
@@ -579,8 +580,8 @@ func TestAdminListProducts_Validates(t *testing.T) {
 	}
 }
 
-func TestQueries_ReadModelPendingIsUnavailable(t *testing.T) {
-	a := app.New(app.Deps{Reader: adapters.ReadModelPending{}, Currency: "USD"})
+func TestQueries_UnbuiltReadModelIsUnavailable(t *testing.T) {
+	a := app.New(app.Deps{Reader: apptest.UnbuiltReadModel{}, Currency: "USD"})
 	if _, _, err := a.Queries.ListProducts.Handle(context.Background(), app.ListProducts{}); !errors.Is(err, errs.Unavailable) {
 		t.Fatalf("list without a read model: %v", err)
 	}

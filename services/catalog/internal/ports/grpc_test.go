@@ -25,12 +25,13 @@ import (
 	typev1 "github.com/storefront/storefront/proto/storefront/type/v1"
 	"github.com/storefront/storefront/services/catalog/internal/adapters"
 	"github.com/storefront/storefront/services/catalog/internal/app"
+	"github.com/storefront/storefront/services/catalog/internal/app/apptest"
 	"github.com/storefront/storefront/services/catalog/internal/domain"
 	"github.com/storefront/storefront/services/catalog/internal/ports"
 )
 
 // brokenReader fails as a database would, with text that must never reach a client.
-type brokenReader struct{ adapters.ReadModelPending }
+type brokenReader struct{ apptest.UnbuiltReadModel }
 
 func (brokenReader) ListCategories(context.Context) ([]app.CategoryView, error) {
 	return nil, errors.New(`pq: relation "catalog.categories" does not exist`)
