@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -139,7 +140,15 @@ func run(ctx context.Context) error {
 	}
 	authn := auth.New(identityv1.NewIdentityServiceClient(conns["identity"]), rdb, revocation.Keys{Prefix: cfg.RedisPrefix}, log)
 	access.Auth = authn
-	go authn.KeepKeysFresh(ctx, 5*time.Minute)
+	// Background work ends, and is waited for, before the connections it uses close (defers
+	// run last first).
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	var background sync.WaitGroup
+	defer func() {
+		stopBackground()
+		background.Wait()
+	}()
+	background.Go(func() { authn.KeepKeysFresh(bgCtx, 5*time.Minute) })
 
 	handler := server.New(server.Config{CORSOrigins: cfg.CORSOrigins}, server.Deps{
 		Log:     log,
@@ -169,11 +178,11 @@ func run(ctx context.Context) error {
 	go func() { errc <- srv.Serve(lis) }()
 	log.Info("gateway serving", "addr", lis.Addr().String())
 	if cfg.PprofAddr != "" {
-		go func() {
-			if err := servePprof(ctx, cfg.PprofAddr); err != nil {
+		background.Go(func() {
+			if err := servePprof(bgCtx, cfg.PprofAddr); err != nil {
 				log.Warn("pprof server failed", "err", err)
 			}
-		}()
+		})
 		log.Info("serving pprof", "addr", cfg.PprofAddr)
 	}
 
@@ -187,6 +196,9 @@ func run(ctx context.Context) error {
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) { // Serve has returned
+		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
 }

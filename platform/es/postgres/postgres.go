@@ -21,6 +21,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -186,6 +187,9 @@ type wakeup struct {
 	sql     string
 	pending atomic.Bool // an append committed since the last notification was sent
 	busy    atomic.Bool // a goroutine is sending notifications
+	mu      sync.Mutex  // orders starting a sender with Close
+	closed  bool
+	senders sync.WaitGroup
 }
 
 // wakePause is the shortest interval between two notifications: under load, one per pause
@@ -201,8 +205,23 @@ func (s *Store) wake(ctx context.Context) {
 	w := &s.wakeup
 	w.pending.Store(true)
 	if w.busy.CompareAndSwap(false, true) {
-		go s.sendWakeups(context.WithoutCancel(ctx))
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.closed {
+			return // listeners poll
+		}
+		w.senders.Go(func() { s.sendWakeups(context.WithoutCancel(ctx)) })
 	}
+}
+
+// Close stops sending wake-up notifications and waits for the one being sent, so that the
+// pool can be closed after it. Appends keep working (listeners then find them by polling).
+func (s *Store) Close() {
+	w := &s.wakeup
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
+	w.senders.Wait()
 }
 
 // sendWakeups sends notifications while appends keep committing, then ends.

@@ -226,3 +226,41 @@ func TestStreamVersionSQL_SelectsTheStreamsVersion(t *testing.T) {
 		t.Fatalf("other stream's version = %d, want 6", v)
 	}
 }
+
+// Close stops the wake-ups (and waits for the one being sent); appends go on working.
+func TestClose_StopsWakeups(t *testing.T) {
+	ctx := t.Context()
+	db := pgtest.New(t, postgres.Migrations(schema))
+	store, err := postgres.New(db.Pool, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "LISTEN "+postgres.NotifyChannel(schema)); err != nil {
+		t.Fatal(err)
+	}
+	notified := func() bool {
+		wctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancel()
+		_, err := conn.Conn().WaitForNotification(wctx)
+		return err == nil
+	}
+	appendOne := func() {
+		if _, err := store.Append(ctx, "s-1", es.Any, []es.EventData{{Type: "t", Payload: []byte("x")}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendOne()
+	if !notified() {
+		t.Fatal("no wake-up before Close")
+	}
+	store.Close()
+	appendOne()
+	if notified() {
+		t.Fatal("a wake-up after Close")
+	}
+}

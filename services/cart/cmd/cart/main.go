@@ -133,6 +133,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer pgStore.Close() // before the pool closes
 	store, err := esotel.Instrument(pgStore, schema, tel.Meter, tel.Tracer)
 	if err != nil {
 		return err
