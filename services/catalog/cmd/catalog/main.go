@@ -4,26 +4,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/redis/go-redis/v9"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/config"
-	"github.com/storefront/storefront/platform/es/esotel"
 	"github.com/storefront/storefront/platform/es/postgres"
-	"github.com/storefront/storefront/platform/grpcx"
-	"github.com/storefront/storefront/platform/pgmigrate"
-	"github.com/storefront/storefront/platform/relay"
-	"github.com/storefront/storefront/platform/telemetry"
+	"github.com/storefront/storefront/platform/service"
 	readmodel "github.com/storefront/storefront/projections/catalog"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
 	"github.com/storefront/storefront/services/catalog/internal/adapters"
@@ -45,16 +34,11 @@ const productRetries = 30
 
 // Config is the catalog's configuration, read once from the environment.
 type Config struct {
-	GRPCAddr    string
-	MetricsAddr string
-	DatabaseURL string
+	service.Base
 	// ReadDatabaseURL is the database of the read models (projections/catalog's read
 	// schema), which the queries read: STOREFRONT_READ_DATABASE_URL, by default the same
 	// database as STOREFRONT_DATABASE_URL.
 	ReadDatabaseURL string
-	NATSURL         string
-	Replicas        int
-	LogLevel        slog.Level
 	// RedisURL (STOREFRONT_REDIS_URL, optional) holds the page cache, under RedisPrefix
 	// (STOREFRONT_REDIS_PREFIX, default "sf:"). Cache (STOREFRONT_CATALOG_CACHE, default true)
 	// turns it off; CacheTTL (STOREFRONT_CATALOG_CACHE_TTL, default 5m) is how long an entry
@@ -66,15 +50,8 @@ type Config struct {
 }
 
 func loadConfig(env *config.Env) (Config, error) {
-	cfg := Config{
-		GRPCAddr:    env.HostPort("STOREFRONT_CATALOG_ADDR", "127.0.0.1:9102"),
-		MetricsAddr: env.HostPort("STOREFRONT_METRICS_ADDR", ""),
-		DatabaseURL: env.URL("STOREFRONT_DATABASE_URL", "", "postgres", "postgresql"),
-		NATSURL:     env.URL("STOREFRONT_NATS_URL", "", "nats", "tls"),
-		Replicas:    env.Int("STOREFRONT_STREAM_REPLICAS", 1, 1, 5),
-	}
+	cfg := Config{Base: service.LoadBase(env, schema, "127.0.0.1:9102")}
 	cfg.ReadDatabaseURL = env.URL("STOREFRONT_READ_DATABASE_URL", cfg.DatabaseURL, "postgres", "postgresql")
-	cfg.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
 	cfg.RedisURL = env.URL("STOREFRONT_REDIS_URL", "", "redis", "rediss")
 	cfg.RedisPrefix = env.String("STOREFRONT_REDIS_PREFIX", "sf:")
 	cfg.Cache = env.Bool("STOREFRONT_CATALOG_CACHE", true)
@@ -82,83 +59,24 @@ func loadConfig(env *config.Env) (Config, error) {
 	if cfg.CacheTTL <= 0 {
 		env.Fail("STOREFRONT_CATALOG_CACHE_TTL", "must be positive")
 	}
-	if cfg.DatabaseURL == "" {
-		env.Fail("STOREFRONT_DATABASE_URL", "is required")
-	}
-	if cfg.NATSURL == "" {
-		env.Fail("STOREFRONT_NATS_URL", "is required")
-	}
 	return cfg, env.Err()
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	var err error
-	switch {
-	case len(os.Args) == 2 && os.Args[1] == "migrate":
-		// `catalog migrate` applies the schema and exits: the migration Job of deploy/k8s.
-		// Serving also migrates (idempotently, under an advisory lock), so it is optional.
-		err = migrate(ctx)
-	case len(os.Args) > 1:
-		err = fmt.Errorf("usage: catalog [migrate]")
-	default:
-		err = run(ctx)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "catalog:", err)
-		os.Exit(1)
-	}
-}
-
-func migrate(ctx context.Context) error {
-	env := config.FromOS()
-	url := env.URL("STOREFRONT_DATABASE_URL", "", "postgres", "postgresql")
-	if url == "" {
-		env.Fail("STOREFRONT_DATABASE_URL", "is required")
-	}
-	if err := env.Err(); err != nil {
-		return err
-	}
-	log := telemetry.NewLogger(os.Stderr, "catalog", slog.LevelInfo)
-	return pgmigrate.Apply(ctx, log, url, migrations()...)
-}
-
-// migrations are the catalog's schema: its event store and the relay's checkpoint. The read
-// model's tables belong to projections/catalog.
-func migrations() []pgmigrate.Set {
-	return []pgmigrate.Set{postgres.Migrations(schema), relay.Migrations(schema)}
-}
+// The read model's tables belong to projections/catalog; the catalog's schema is its event
+// store and relay checkpoint.
+func main() { service.Main(schema, service.Migrations(schema), run) }
 
 func run(ctx context.Context) error {
 	cfg, err := loadConfig(config.FromOS())
 	if err != nil {
 		return err
 	}
-	log := telemetry.NewLogger(os.Stderr, "catalog", cfg.LogLevel)
-	tel, err := telemetry.Setup(ctx, "catalog")
+	p, err := service.Open(ctx, cfg.Base, service.Migrations(schema))
 	if err != nil {
 		return err
 	}
-	defer tel.Shutdown(context.Background())
-
-	if err := pgmigrate.Apply(ctx, log, cfg.DatabaseURL, migrations()...); err != nil {
-		return err
-	}
-	pool, err := postgres.NewPool(ctx, postgres.PoolConfig{URL: cfg.DatabaseURL})
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	pgStore, err := postgres.New(pool, schema)
-	if err != nil {
-		return err
-	}
-	defer pgStore.Close() // before the pool closes
-	store, err := esotel.Instrument(pgStore, schema, tel.Meter, tel.Tracer)
-	if err != nil {
-		return err
-	}
+	defer p.Close()
+	log, pool, store := p.Log, p.Pool, p.Store
 	registry := domain.Registry()
 
 	// The queries read the catalog read model, which the projector (projections/cmd/projector)
@@ -188,7 +106,7 @@ func run(ctx context.Context) error {
 		log.Info("catalog page cache on", "ttl", cfg.CacheTTL)
 	}
 
-	storeOpts := []aggregate.Option{aggregate.WithPropagator(tel.Propagator), aggregate.WithLogger(log)}
+	storeOpts := p.StoreOptions()
 	application := app.New(app.Deps{
 		Products:     aggregate.NewStore(store, registry, domain.NewProduct, append(storeOpts, aggregate.WithRetries(productRetries))...),
 		Categories:   aggregate.NewStore(store, registry, domain.NewCategory, storeOpts...),
@@ -200,28 +118,7 @@ func run(ctx context.Context) error {
 		Log:          log,
 	})
 
-	nc, err := nats.Connect(cfg.NATSURL, nats.Name("catalog"), nats.MaxReconnects(-1))
-	if err != nil {
-		return fmt.Errorf("connect to NATS: %w", err)
-	}
-	defer nc.Drain()
-	publisher, err := relay.New(relay.Config{Context: "catalog", Schema: schema, StreamReplicas: cfg.Replicas, PrivateTypes: domain.PrivateEventTypes()},
-		relay.Deps{Log: log, Store: store, DB: pool, NATS: nc, Meter: tel.Meter, Tracer: tel.Tracer, Propagator: tel.Propagator})
-	if err != nil {
-		return err
-	}
-
-	srv := grpcx.NewServer(log, tel, nil)
+	srv := p.Server(nil)
 	catalogv1.RegisterCatalogServiceServer(srv, ports.GRPC{App: application})
-
-	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return srv.Serve(ctx, cfg.GRPCAddr) })
-	g.Go(func() error { return publisher.Run(ctx) })
-	if cfg.MetricsAddr != "" {
-		g.Go(func() error { return tel.ServeMetrics(ctx, cfg.MetricsAddr) })
-	}
-	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
+	return p.Serve(ctx, srv, domain.PrivateEventTypes())
 }

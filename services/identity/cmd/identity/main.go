@@ -4,30 +4,19 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/pprof"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/redis/go-redis/v9"
-	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/config"
-	"github.com/storefront/storefront/platform/es/esotel"
-	"github.com/storefront/storefront/platform/es/postgres"
-	"github.com/storefront/storefront/platform/grpcx"
 	"github.com/storefront/storefront/platform/pgmigrate"
-	"github.com/storefront/storefront/platform/relay"
 	"github.com/storefront/storefront/platform/revocation"
-	"github.com/storefront/storefront/platform/telemetry"
+	"github.com/storefront/storefront/platform/service"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
 	"github.com/storefront/storefront/services/identity/internal/adapters"
 	"github.com/storefront/storefront/services/identity/internal/app"
@@ -44,11 +33,7 @@ const schema = "identity"
 
 // Config is identity's configuration, read once from the environment.
 type Config struct {
-	GRPCAddr    string
-	MetricsAddr string
-	DatabaseURL string
-	NATSURL     string
-	Replicas    int
+	service.Base
 	RedisURL    string
 	RedisPrefix string
 	SMTPAddr    string
@@ -58,18 +43,13 @@ type Config struct {
 	AdminPass   string
 	BcryptCost  int
 	KeyRotation time.Duration
-	LogLevel    slog.Level
 	// PprofAddr, when set, serves net/http/pprof there (profiling; keep it on loopback).
 	PprofAddr string
 }
 
 func loadConfig(env *config.Env) (Config, error) {
 	cfg := Config{
-		GRPCAddr:    env.HostPort("STOREFRONT_IDENTITY_ADDR", "127.0.0.1:9101"),
-		MetricsAddr: env.HostPort("STOREFRONT_METRICS_ADDR", ""),
-		DatabaseURL: env.URL("STOREFRONT_DATABASE_URL", "", "postgres", "postgresql"),
-		NATSURL:     env.URL("STOREFRONT_NATS_URL", "", "nats", "tls"),
-		Replicas:    env.Int("STOREFRONT_STREAM_REPLICAS", 1, 1, 5),
+		Base:        service.LoadBase(env, schema, "127.0.0.1:9101"),
 		RedisURL:    env.URL("STOREFRONT_REDIS_URL", "", "redis", "rediss"),
 		RedisPrefix: env.String("STOREFRONT_REDIS_PREFIX", "sf:"),
 		SMTPAddr:    env.HostPort("STOREFRONT_SMTP_ADDR", ""),
@@ -82,13 +62,6 @@ func loadConfig(env *config.Env) (Config, error) {
 		KeyRotation: env.Duration("STOREFRONT_KEY_ROTATION", 30*24*time.Hour),
 		PprofAddr:   env.HostPort("STOREFRONT_IDENTITY_PPROF_ADDR", ""),
 	}
-	cfg.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
-	if cfg.DatabaseURL == "" {
-		env.Fail("STOREFRONT_DATABASE_URL", "is required")
-	}
-	if cfg.NATSURL == "" {
-		env.Fail("STOREFRONT_NATS_URL", "is required")
-	}
 	if cfg.SMTPAddr == "" && cfg.MailDir == "" {
 		env.Fail("STOREFRONT_SMTP_ADDR", "set it, or STOREFRONT_MAIL_DIR to write mails to files")
 	}
@@ -98,73 +71,23 @@ func loadConfig(env *config.Env) (Config, error) {
 	return cfg, env.Err()
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	var err error
-	switch {
-	case len(os.Args) == 2 && os.Args[1] == "migrate":
-		// `identity migrate` applies the schema and exits: the migration Job of deploy/k8s.
-		// Serving also migrates (idempotently, under an advisory lock), so it is optional.
-		err = migrate(ctx)
-	case len(os.Args) > 1:
-		err = fmt.Errorf("usage: identity [migrate]")
-	default:
-		err = run(ctx)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "identity:", err)
-		os.Exit(1)
-	}
-}
+func main() { service.Main(schema, migrations(), run) }
 
-func migrate(ctx context.Context) error {
-	env := config.FromOS()
-	url := env.URL("STOREFRONT_DATABASE_URL", "", "postgres", "postgresql")
-	if url == "" {
-		env.Fail("STOREFRONT_DATABASE_URL", "is required")
-	}
-	if err := env.Err(); err != nil {
-		return err
-	}
-	log := telemetry.NewLogger(os.Stderr, "identity", slog.LevelInfo)
-	return pgmigrate.Apply(ctx, log, url, migrations()...)
-}
-
-// migrations are identity's schema: its event store, the relay's checkpoint, signing keys.
-func migrations() []pgmigrate.Set {
-	return []pgmigrate.Set{postgres.Migrations(schema), relay.Migrations(schema), adapters.Migrations(schema)}
-}
+// migrations are identity's schema: its event store, the relay's checkpoint and the signing
+// keys.
+func migrations() []pgmigrate.Set { return service.Migrations(schema, adapters.Migrations(schema)) }
 
 func run(ctx context.Context) error {
 	cfg, err := loadConfig(config.FromOS())
 	if err != nil {
 		return err
 	}
-	log := telemetry.NewLogger(os.Stderr, "identity", cfg.LogLevel)
-	tel, err := telemetry.Setup(ctx, "identity")
+	p, err := service.Open(ctx, cfg.Base, migrations())
 	if err != nil {
 		return err
 	}
-	defer tel.Shutdown(context.Background())
-
-	if err := pgmigrate.Apply(ctx, log, cfg.DatabaseURL, migrations()...); err != nil {
-		return err
-	}
-	pool, err := postgres.NewPool(ctx, postgres.PoolConfig{URL: cfg.DatabaseURL})
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	pgStore, err := postgres.New(pool, schema)
-	if err != nil {
-		return err
-	}
-	defer pgStore.Close() // before the pool closes
-	store, err := esotel.Instrument(pgStore, schema, tel.Meter, tel.Tracer)
-	if err != nil {
-		return err
-	}
+	defer p.Close()
+	log, pool, store := p.Log, p.Pool, p.Store
 	registry := domain.Registry()
 
 	hasher, err := adapters.NewBcrypt(cfg.BcryptCost)
@@ -191,7 +114,7 @@ func run(ctx context.Context) error {
 		revocations = adapters.RedisRevocations{Client: rdb, Keys: revocation.Keys{Prefix: cfg.RedisPrefix}}
 	}
 
-	storeOpts := []aggregate.Option{aggregate.WithPropagator(tel.Propagator), aggregate.WithLogger(log)}
+	storeOpts := p.StoreOptions()
 	users := aggregate.NewStore(store, registry, domain.NewUser, storeOpts...)
 	application := app.New(app.Deps{
 		Users:       users,
@@ -212,33 +135,13 @@ func run(ctx context.Context) error {
 		log.Info("admin account ensured", "email", domain.NormalizeEmail(cfg.AdminEmail))
 	}
 
-	nc, err := nats.Connect(cfg.NATSURL, nats.Name("identity"), nats.MaxReconnects(-1))
-	if err != nil {
-		return fmt.Errorf("connect to NATS: %w", err)
-	}
-	defer nc.Drain()
-	publisher, err := relay.New(relay.Config{Context: "identity", Schema: schema, StreamReplicas: cfg.Replicas, PrivateTypes: domain.PrivateEventTypes()},
-		relay.Deps{Log: log, Store: store, DB: pool, NATS: nc, Meter: tel.Meter, Tracer: tel.Tracer, Propagator: tel.Propagator})
-	if err != nil {
-		return err
-	}
-
 	// Calls run on a pool of goroutines whose stacks have grown already, instead of a new
 	// goroutine per call growing its stack again (~10% of identity's CPU under load); calls
 	// beyond the pool still get goroutines of their own.
-	srv := grpcx.NewServer(log, tel, nil, grpc.NumStreamWorkers(streamWorkers))
+	srv := p.Server(nil, grpc.NumStreamWorkers(streamWorkers))
 	identityv1.RegisterIdentityServiceServer(srv, ports.GRPC{App: application})
 
-	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return srv.Serve(ctx, cfg.GRPCAddr) })
-	g.Go(func() error { return publisher.Run(ctx) })
-	if cfg.MetricsAddr != "" {
-		g.Go(func() error { return tel.ServeMetrics(ctx, cfg.MetricsAddr) })
-	}
-	if cfg.PprofAddr != "" {
-		g.Go(func() error { return servePprof(ctx, cfg.PprofAddr) })
-	}
-	g.Go(func() error {
+	tasks := []func(context.Context) error{func(ctx context.Context) error {
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
 		for {
@@ -251,17 +154,17 @@ func run(ctx context.Context) error {
 				}
 			}
 		}
-	})
+	}}
+	if cfg.PprofAddr != "" {
+		tasks = append(tasks, func(ctx context.Context) error { return servePprof(ctx, cfg.PprofAddr) })
+	}
 	if rdb != nil {
-		g.Go(func() error {
+		tasks = append(tasks, func(ctx context.Context) error {
 			adapters.RevocationSync{Redis: rdb, Keys: revocation.Keys{Prefix: cfg.RedisPrefix}, Events: store, Registry: registry, Log: log, Every: 15 * time.Second}.Run(ctx)
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
+	return p.Serve(ctx, srv, domain.PrivateEventTypes(), tasks...)
 }
 
 // servePprof serves the runtime profiles of net/http/pprof on addr until ctx ends.
