@@ -3,7 +3,6 @@ package projector
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -552,13 +551,7 @@ func (a *applier) park(ctx context.Context, tx pgx.Tx, it *item, reason ParkReas
 	if headers == nil {
 		headers = natsbus.Encode(it.subject, it.ev).Header
 	}
-	meta := make(map[string]string, len(headers))
-	for k, v := range headers {
-		if len(v) > 0 {
-			meta[k] = v[0]
-		}
-	}
-	metaJSON, err := json.Marshal(meta)
+	metaJSON, err := headersJSON(headers)
 	if err != nil {
 		return fmt.Errorf("park: %w", err)
 	}

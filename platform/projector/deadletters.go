@@ -39,13 +39,7 @@ func ParkDeadLetter(ctx context.Context, db QueryRower, d DeadLetter) (int64, er
 	if headers == nil {
 		headers = natsbus.Encode(d.Subject, d.Event).Header
 	}
-	meta := make(map[string]string, len(headers))
-	for k, v := range headers {
-		if len(v) > 0 {
-			meta[k] = v[0]
-		}
-	}
-	metaJSON, err := json.Marshal(meta)
+	metaJSON, err := headersJSON(headers)
 	if err != nil {
 		return 0, fmt.Errorf("park dead letter: %w", err)
 	}
@@ -79,4 +73,15 @@ func ParkDeadLetter(ctx context.Context, db QueryRower, d DeadLetter) (int64, er
 		return 0, fmt.Errorf("park dead letter: %w", err)
 	}
 	return id, nil
+}
+
+// headersJSON is a parked event's metadata column: its message headers, one value each.
+func headersJSON(headers nats.Header) ([]byte, error) {
+	meta := make(map[string]string, len(headers))
+	for k, v := range headers {
+		if len(v) > 0 {
+			meta[k] = v[0]
+		}
+	}
+	return json.Marshal(meta)
 }
