@@ -374,71 +374,29 @@ func (r *Runtime) keepAlive(f func()) (stop func()) {
 // first fast, then, if a handler failed, again event by event under savepoints.
 func (r *Runtime) applyLive(ctx context.Context, p Projection, items []*item, keepAlive func(), pred *predictor) error {
 	sortItems(items)
-	// Attempts, cheapest first: stream records predicted, then read, both optimistic (a
-	// conflict moves on); then careful, which locks the records and isolates failing events.
-	type attempt struct{ predict, careful bool }
-	attempts := []attempt{{predict: true}, {}, {careful: true}}
+	// The ladder, cheapest first: optimistic attempts (stream records predicted, then read),
+	// each of which may give up (a wrong prediction, another consumer's commit, a failing
+	// handler it cannot isolate); then the careful attempt, which locks the records and
+	// isolates failing events, so it settles every event or fails as a transaction.
+	optimistic := []attempt{{predict: true}, {}}
 	if !r.predict || !predictable(items) || !pred.use() {
-		attempts = attempts[1:]
+		optimistic = optimistic[1:]
 	}
-	for i := 0; i < len(attempts); i++ {
-		at := attempts[i]
-		for _, it := range items {
-			it.outcome, it.delay, it.parked = outcomePending, 0, nil
-		}
-		// A predicted attempt runs in one snapshot (REPEATABLE READ, taken by the registry
-		// query before any handler runs): its handlers then see the state the predicted
-		// records describe, and a record that another transaction commits after the
-		// snapshot fails the save (a serialization failure, or a row the snapshot lacks)
-		// instead of matching the prediction by then. Under READ COMMITTED a record below the
-		// prediction while the handlers ran could rise to it before the save, and an event
-		// would be applied without its predecessor's effect.
-		txOpts := pgx.TxOptions{}
-		if at.predict {
-			txOpts.IsoLevel = pgx.RepeatableRead
-		}
-		err := pgx.BeginTxFunc(ctx, r.pool, txOpts, func(tx pgx.Tx) error {
-			b := &pgx.Batch{}
-			if r.cfg.AsyncCommit {
-				b.Queue(`SET LOCAL synchronous_commit = off`)
-			}
-			// KEY SHARE: a generation switch (FOR UPDATE) waits for this batch, and this batch
-			// for it; rebuild progress updates do not conflict.
-			b.Queue(`SELECT active_generation FROM projector.projections WHERE name = $1 FOR KEY SHARE`, p.Name())
-			br := tx.SendBatch(ctx, b)
-			var (
-				gen *int
-				err error
-			)
-			if r.cfg.AsyncCommit {
-				_, err = br.Exec()
-			}
-			if err == nil {
-				err = br.QueryRow().Scan(&gen)
-			}
-			if cerr := br.Close(); err == nil {
-				err = cerr
-			}
-			switch {
-			case errors.Is(err, pgx.ErrNoRows) || (err == nil && gen == nil):
-				return fmt.Errorf("%w: %s", ErrNotBuilt, p.Name())
-			case err != nil:
-				return fmt.Errorf("read registry: %w", err)
-			}
-			a := &applier{r: r, p: p, gen: *gen, schema: generationSchema(p.Name(), *gen), mode: modeLive,
-				careful: at.careful, predict: at.predict, keepAlive: keepAlive, streams: map[string]*streamState{}}
-			return a.run(ctx, tx, items, nil)
-		})
+	for _, at := range optimistic {
+		err := r.attemptLive(ctx, p, items, keepAlive, at)
 		if at.predict && transient(err) {
 			// The snapshot met a later write (the registry row of a generation switch it
 			// waited for, say): not an error of the batch.
 			err = errConflict
 		}
-		reason := "handler_failed"
+		var reason string
 		switch {
+		case err == nil:
+			return nil
 		case at.predict && (errors.Is(err, errConflict) || errors.Is(err, errCareful)):
 			// A wrong prediction, or a handler that failed on the state it assumed (or on
 			// the snapshot): try again with the records read.
+			reason = "handler_failed"
 			if errors.Is(err, errConflict) {
 				reason = "mispredicted"
 			}
@@ -446,17 +404,71 @@ func (r *Runtime) applyLive(ctx context.Context, p Projection, items []*item, ke
 		case errors.Is(err, errConflict):
 			reason = "conflict"
 		case errors.Is(err, errCareful):
-			// A handler failed: only careful mode can isolate it.
-			i = len(attempts) - 2
-		case err != nil:
-			return fmt.Errorf("projector: %s: apply batch: %w", p.Name(), err)
+			reason = "handler_failed"
 		default:
-			return nil
+			return fmt.Errorf("projector: %s: apply batch: %w", p.Name(), err)
 		}
 		r.metrics.retried.Add(ctx, 1, metric.WithAttributes(attribute.String("projection", p.Name()),
 			attribute.String("reason", reason)))
 	}
-	panic("unreachable: careful mode never returns errCareful or errConflict")
+	if err := r.attemptLive(ctx, p, items, keepAlive, attempt{careful: true}); err != nil {
+		return fmt.Errorf("projector: %s: apply batch: %w", p.Name(), err)
+	}
+	return nil
+}
+
+// attempt is one rung of applyLive's ladder.
+type attempt struct{ predict, careful bool }
+
+// attemptLive applies the batch in one transaction as the attempt says; its items' outcomes
+// are reset first, so each attempt decides them afresh.
+func (r *Runtime) attemptLive(ctx context.Context, p Projection, items []*item, keepAlive func(), at attempt) error {
+	for _, it := range items {
+		it.outcome, it.delay, it.parked = outcomePending, 0, nil
+	}
+	// A predicted attempt runs in one snapshot (REPEATABLE READ, taken by the registry
+	// query before any handler runs): its handlers then see the state the predicted
+	// records describe, and a record that another transaction commits after the
+	// snapshot fails the save (a serialization failure, or a row the snapshot lacks)
+	// instead of matching the prediction by then. Under READ COMMITTED a record below the
+	// prediction while the handlers ran could rise to it before the save, and an event
+	// would be applied without its predecessor's effect.
+	txOpts := pgx.TxOptions{}
+	if at.predict {
+		txOpts.IsoLevel = pgx.RepeatableRead
+	}
+	return pgx.BeginTxFunc(ctx, r.pool, txOpts, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		if r.cfg.AsyncCommit {
+			b.Queue(`SET LOCAL synchronous_commit = off`)
+		}
+		// KEY SHARE: a generation switch (FOR UPDATE) waits for this batch, and this batch
+		// for it; rebuild progress updates do not conflict.
+		b.Queue(`SELECT active_generation FROM projector.projections WHERE name = $1 FOR KEY SHARE`, p.Name())
+		br := tx.SendBatch(ctx, b)
+		var (
+			gen *int
+			err error
+		)
+		if r.cfg.AsyncCommit {
+			_, err = br.Exec()
+		}
+		if err == nil {
+			err = br.QueryRow().Scan(&gen)
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		switch {
+		case errors.Is(err, pgx.ErrNoRows) || (err == nil && gen == nil):
+			return fmt.Errorf("%w: %s", ErrNotBuilt, p.Name())
+		case err != nil:
+			return fmt.Errorf("read registry: %w", err)
+		}
+		a := &applier{r: r, p: p, gen: *gen, schema: generationSchema(p.Name(), *gen), mode: modeLive,
+			careful: at.careful, predict: at.predict, keepAlive: keepAlive, streams: map[string]*streamState{}}
+		return a.run(ctx, tx, items, nil)
+	})
 }
 
 // reportParked logs and counts a parking that committed.
