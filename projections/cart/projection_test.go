@@ -18,6 +18,7 @@ import (
 	"github.com/storefront/storefront/platform/es"
 	"github.com/storefront/storefront/platform/es/memstore"
 	"github.com/storefront/storefront/platform/projector"
+	"github.com/storefront/storefront/platform/projector/projectortest"
 	"github.com/storefront/storefront/platform/testkit/natstest"
 	"github.com/storefront/storefront/platform/testkit/pgtest"
 	"github.com/storefront/storefront/projections/cart"
@@ -208,4 +209,35 @@ func TestProjection_OnTheRuntime(t *testing.T) {
 	if err != nil || len(parked) != 0 {
 		t.Fatalf("parked events: %v, %v", parked, err)
 	}
+}
+
+// TestProjection_BatchContract: ApplyBatch has the effect of Apply event by event.
+func TestProjection_BatchContract(t *testing.T) {
+	db := pgtest.New(t)
+	h := &history{t: t, versions: map[string]int64{}}
+	for i := range 12 {
+		lifecycle(h, i)
+	}
+	projectortest.RunBatchContract(t, db.Pool, cart.New(), interleave(h.evs), dump)
+}
+
+// interleave reorders evs round robin across streams, keeping each stream's order, as a
+// store's global order interleaves streams.
+func interleave(evs []es.RecordedEvent) []es.RecordedEvent {
+	byStream, order := map[string][]es.RecordedEvent{}, []string{}
+	for _, ev := range evs {
+		if _, ok := byStream[ev.StreamID]; !ok {
+			order = append(order, ev.StreamID)
+		}
+		byStream[ev.StreamID] = append(byStream[ev.StreamID], ev)
+	}
+	var out []es.RecordedEvent
+	for len(out) < len(evs) {
+		for _, s := range order {
+			if q := byStream[s]; len(q) > 0 {
+				out, byStream[s] = append(out, q[0]), q[1:]
+			}
+		}
+	}
+	return out
 }

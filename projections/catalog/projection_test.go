@@ -12,6 +12,7 @@ import (
 
 	"github.com/storefront/storefront/platform/es"
 	"github.com/storefront/storefront/platform/projector"
+	"github.com/storefront/storefront/platform/projector/projectortest"
 	"github.com/storefront/storefront/platform/testkit/pgtest"
 	"github.com/storefront/storefront/projections/catalog"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
@@ -283,34 +284,13 @@ func TestApplyBatch_SameTablesAsApply(t *testing.T) {
 			return interleave(t, h, r)
 		}},
 	}
-	for i, tt := range tests {
+	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
 			evs := tt.events(t)
-			ref := fmt.Sprintf("ref_%d", i)
-			newGeneration(t, db.Pool, ref)
-			if err := applyEach(ctx, db.Pool, ref, evs); err != nil {
-				t.Fatal(err)
-			}
-			want := dump(t, db.Pool, ref)
-			for _, size := range []int{0, 1, 3, 50, -1} {
-				schema := fmt.Sprintf("batch_%d_%d", i, size)
-				if size < 0 {
-					schema = fmt.Sprintf("per_event_%d", i)
-				}
-				newGeneration(t, db.Pool, schema)
-				p := catalog.New()
-				if size < 0 { // the benchmarks' baseline: one statement per event
-					p, size = catalog.NewPerEvent(), 0
-				}
-				if err := applyBatchesOf(ctx, p, db.Pool, schema, evs, size); err != nil {
-					t.Fatalf("batches of %d: %v", size, err)
-				}
-				if diff := cmp.Diff(want, dump(t, db.Pool, schema)); diff != "" {
-					t.Fatalf("batches of %d: tables differ from Apply's (-apply +batch):\n%s", size, diff)
-				}
-			}
+			projectortest.RunBatchContract(t, db.Pool, catalog.New(), evs, dump)
+			// The benchmarks' baseline, one statement per event, must agree too.
+			projectortest.RunBatchContract(t, db.Pool, catalog.NewPerEvent(), evs, dump)
 		})
 	}
 }
