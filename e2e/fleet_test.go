@@ -44,8 +44,9 @@ var buildOnce = sync.OnceValues(func() (string, error) {
 
 // fleet is a running `storefront run` with its own database and data directory.
 type fleet struct {
-	base    string // http://127.0.0.1:port
-	natsURL string // the fleet's (embedded) JetStream
+	base    string     // http://127.0.0.1:port
+	db      *pgtest.DB // the fleet's database
+	natsURL string     // the fleet's (embedded) JetStream
 	mailDir string
 	logs    *pidLog
 	cmd     *exec.Cmd
@@ -97,7 +98,7 @@ func startFleet(t *testing.T, env ...string) *fleet {
 		// Fleets share the machine's Redis; their keys must not meet.
 		fmt.Sprintf("STOREFRONT_REDIS_PREFIX=e2e%d:", port))
 	cmd.Env = append(cmd.Env, env...)
-	f := &fleet{base: "http://" + addr, mailDir: filepath.Join(data, "mail"), logs: &pidLog{}, cmd: cmd, exited: make(chan error, 1)}
+	f := &fleet{base: "http://" + addr, db: db, mailDir: filepath.Join(data, "mail"), logs: &pidLog{}, cmd: cmd, exited: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = f.logs, f.logs
 	start := time.Now()
 	if err := cmd.Start(); err != nil {

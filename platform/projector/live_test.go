@@ -254,7 +254,10 @@ func testLiveEventAheadOfItsPredecessorWaitsForItThenIsParked(t *testing.T, batc
 	// NAK'd until version 5 has come; old versions arrive again and change nothing.
 	more := h.appendEvents(bc, "product-1", 2, changedType, es.Metadata{})
 	h.publish(bc, more[1])
-	time.Sleep(300 * time.Millisecond)
+	eventually(t, 10*time.Second, "version 6 delivered again, waiting for 5", func() (bool, string) {
+		n := h.counter("projector.events.redelivered", map[string]string{"projection": "counts"})
+		return n > 0, fmt.Sprintf("%d redeliveries", n)
+	})
 	h.publish(bc, more[0])
 	h.publish(bc, evs...)
 	h.countsReach("counts", map[string][2]int64{"product-1": {6, 6}}, 15*time.Second)

@@ -3,7 +3,7 @@ package telemetry_test
 import (
 	"context"
 	"errors"
-	"fmt"
+	"net"
 	"log/slog"
 	"sync"
 	"testing"
@@ -19,7 +19,6 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/storefront/storefront/platform/aggregate"
-	"github.com/storefront/storefront/platform/devenv"
 	"github.com/storefront/storefront/platform/es"
 	"github.com/storefront/storefront/platform/es/postgres"
 	"github.com/storefront/storefront/platform/events"
@@ -97,11 +96,15 @@ func TestOneUserActionIsOneTrace(t *testing.T) {
 			})
 		}}},
 	}, struct{}{})
-	port, _ := devenv.FreePort()
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	// Listening before the call starts: the call cannot race the server's start.
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lis.Addr().String()
 	srvCtx, stopSrv := context.WithCancel(ctx)
 	defer stopSrv()
-	go srv.Serve(srvCtx, addr)
+	go srv.ServeListener(srvCtx, lis)
 
 	// The relay and the projector, as the fleet runs them.
 	rel, err := relay.New(relay.Config{Context: bc, Schema: schema}, relay.Deps{Store: store, DB: db.Pool, NATS: nenv.Conn,
@@ -142,13 +145,7 @@ func TestOneUserActionIsOneTrace(t *testing.T) {
 	defer conn.Close()
 	actionCtx, action := tel.Tracer.Tracer("test").Start(ctx, "user action")
 	var out wrapperspb.StringValue
-	for attempt := 0; ; attempt++ {
-		err = conn.Invoke(actionCtx, "/flow.Notes/Record", wrapperspb.String("n1"), &out)
-		if err == nil || attempt > 50 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond) // the server may still be starting
-	}
+	err = conn.Invoke(actionCtx, "/flow.Notes/Record", wrapperspb.String("n1"), &out)
 	action.End()
 	if err != nil {
 		t.Fatal(err)

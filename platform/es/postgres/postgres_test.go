@@ -55,13 +55,13 @@ func TestAppend_IsOneStatement(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	store, err := postgres.New(pool, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
 	claim := es.WithClaims(es.Claim{Scope: "user.email", Value: "ada@example.com"})
 	evs := []es.EventData{{Type: "a"}, {Type: "b"}, {Type: "c"}, {Type: "d"}}
 	for i, expected := range []es.ExpectedVersion{es.NoStream, es.Exact(4)} {
+		store, err := postgres.New(pool, schema)
+		if err != nil {
+			t.Fatal(err)
+		}
 		before, notesBefore := queries.Load(), notifies.Load()
 		if _, err := store.Append(t.Context(), "user-1", expected, evs, claim); err != nil {
 			t.Fatal(err)
@@ -69,11 +69,9 @@ func TestAppend_IsOneStatement(t *testing.T) {
 		if n := queries.Load() - before; n != 1 {
 			t.Fatalf("append %d issued %d statements besides the wake-up, want 1", i, n)
 		}
-		// The wake-up is sent by a goroutine, after the append has returned.
-		for deadline := time.Now().Add(5 * time.Second); notifies.Load() == notesBefore && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-		}
-		time.Sleep(20 * time.Millisecond) // room for a second one, if there were to be one
+		// The wake-up is sent by a goroutine, after the append has returned; Close waits for
+		// it to end, so every wake-up the append caused has been sent by then.
+		store.Close()
 		if n := notifies.Load() - notesBefore; n != 1 {
 			t.Fatalf("append %d sent %d wake-ups, want 1", i, n)
 		}
