@@ -34,13 +34,36 @@ const (
 	ReasonStreamBlocked ParkReason = "stream_blocked"
 )
 
-// mode tells where events come from.
-type mode int
+// strategy is how a batch is applied: where its events come from, how it knows its streams'
+// records, and whether a failing handler is isolated. It is the one switch of the apply path.
+type strategy int
 
 const (
-	modeLive    mode = iota // JetStream messages, possibly redelivered or out of order
-	modeRebuild             // the event store, in order
+	// livePredicted: JetStream messages; the stream records are assumed (just before each
+	// stream's first event, nothing blocked) and verified by the checked save; handlers run
+	// fast (a BatchProjection's ApplyBatch), and a failure gives the batch up.
+	livePredicted strategy = iota
+	// liveRead: as livePredicted, with the records read (without locks) instead of assumed.
+	liveRead
+	// liveCareful: the records locked in stream order; every event under a savepoint, a
+	// failing one retried alone and parked. Settles every event.
+	liveCareful
+	// rebuildFast: the event store, in order, by the generation's only writer: the records
+	// are trusted from the batch and upserted; handlers run fast.
+	rebuildFast
+	// rebuildCareful: as rebuildFast, every event isolated as in liveCareful.
+	rebuildCareful
 )
+
+// live reports whether the events come from JetStream (possibly redelivered, out of order).
+func (s strategy) live() bool { return s <= liveCareful }
+
+// careful reports whether each event runs under a savepoint and a failing one is isolated.
+func (s strategy) careful() bool { return s == liveCareful || s == rebuildCareful }
+
+// optimistic reports whether the records are read or assumed without locks and the save
+// checks them (errConflict when another transaction changed one).
+func (s strategy) optimistic() bool { return s == livePredicted || s == liveRead }
 
 // outcome is what became of an item in its batch.
 type outcome int
@@ -94,7 +117,7 @@ type streamState struct {
 	// there was none.
 	read   streamRecord
 	exists bool
-	// predicted: read was not read but assumed (applier.predict); the save verifies it.
+	// predicted: read was not read but assumed (livePredicted); the save verifies it.
 	predicted bool
 }
 
@@ -122,15 +145,11 @@ var errConflict = errors.New("projector: a stream record changed under an optimi
 // transaction. In fast mode a handler error aborts the batch with errCareful; in careful
 // mode every event runs under a savepoint and is retried alone, then parked.
 type applier struct {
-	r       *Runtime
-	p       Projection
-	gen     int
-	schema  string
-	mode    mode
-	careful bool
-	// predict, for an optimistic batch, assumes the stream records instead of reading them
-	// (predictStreams).
-	predict bool
+	r      *Runtime
+	p      Projection
+	gen    int
+	schema string
+	how    strategy
 	// keepAlive is called before sleeping between attempts (live: extends AckWait).
 	keepAlive func()
 	streams   map[string]*streamState
@@ -181,7 +200,7 @@ func (a *applier) run(ctx context.Context, tx pgx.Tx, items []*item, tail *pgx.B
 	if err := a.applyFast(ctx, tx); err != nil {
 		return err
 	}
-	if a.optimistic() {
+	if a.how.optimistic() {
 		return a.saveStreamsChecked(ctx, tx)
 	}
 	if tail == nil {
@@ -229,15 +248,9 @@ func fastFailure(err error) error {
 	return errCareful
 }
 
-// optimistic is true for a live batch in fast mode: it reads the stream records without
-// locking them and saves them only if no other transaction changed them meanwhile (one
-// write per stream instead of two); a conflict (errConflict) sends the batch to careful
-// mode, which locks them.
-func (a *applier) optimistic() bool { return a.mode == modeLive && !a.careful }
-
 func (a *applier) lockStreams(ctx context.Context, tx pgx.Tx, items []*item) error {
-	if a.optimistic() {
-		if a.predict {
+	if a.how.optimistic() {
+		if a.how == livePredicted {
 			a.predictStreams(items)
 		} else if err := a.readStreams(ctx, tx, items); err != nil {
 			return err
@@ -247,7 +260,7 @@ func (a *applier) lockStreams(ctx context.Context, tx pgx.Tx, items []*item) err
 		}
 		return nil
 	}
-	if a.mode == modeRebuild {
+	if !a.how.live() {
 		// Items are sorted: a stream's first item follows its last applied version.
 		for _, it := range items {
 			if id := it.streamID(); id != "" && a.streams[id] == nil {
@@ -416,7 +429,7 @@ func (a *applier) saveStreams(b *pgx.Batch) {
 	}
 	switch {
 	case len(ids) == 0:
-	case a.mode == modeRebuild:
+	case !a.how.live():
 		b.Queue(`INSERT INTO `+ident(a.schema, streamsTable)+` AS s (stream_id, version, blocked_by)
 			SELECT u.stream_id, u.version, nullif(u.blocked_by, 0)
 			FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u (stream_id, version, blocked_by)
@@ -461,14 +474,14 @@ func (a *applier) one(ctx context.Context, tx pgx.Tx, it *item) error {
 		return a.park(ctx, tx, it, ReasonStreamBlocked,
 			fmt.Errorf("stream %q is blocked by parked event #%d", ev.StreamID, st.blockedBy), false)
 	case ev.Version > st.version+1:
-		if a.mode == modeLive && !it.final {
+		if a.how.live() && !it.final {
 			it.outcome, it.delay = outcomeDeferred, a.r.cfg.gapDelay(it.delivered)
 			return nil
 		}
 		return a.park(ctx, tx, it, ReasonOutOfOrder,
 			fmt.Errorf("version %d of stream %q came but the stream is at version %d: the versions between never came", ev.Version, ev.StreamID, st.version), true)
 	}
-	if !a.careful {
+	if !a.how.careful() {
 		if _, ok := a.p.(BatchProjection); ok {
 			a.fast = append(a.fast, it)
 		} else if err := a.call(it.ctx, tx, ev); err != nil {

@@ -378,13 +378,13 @@ func (r *Runtime) applyLive(ctx context.Context, p Projection, items []*item, ke
 	// each of which may give up (a wrong prediction, another consumer's commit, a failing
 	// handler it cannot isolate); then the careful attempt, which locks the records and
 	// isolates failing events, so it settles every event or fails as a transaction.
-	optimistic := []attempt{{predict: true}, {}}
+	optimistic := []strategy{livePredicted, liveRead}
 	if !r.predict || !predictable(items) || !pred.use() {
 		optimistic = optimistic[1:]
 	}
-	for _, at := range optimistic {
-		err := r.attemptLive(ctx, p, items, keepAlive, at)
-		if at.predict && transient(err) {
+	for _, how := range optimistic {
+		err := r.attemptLive(ctx, p, items, keepAlive, how)
+		if how == livePredicted && transient(err) {
 			// The snapshot met a later write (the registry row of a generation switch it
 			// waited for, say): not an error of the batch.
 			err = errConflict
@@ -393,7 +393,7 @@ func (r *Runtime) applyLive(ctx context.Context, p Projection, items []*item, ke
 		switch {
 		case err == nil:
 			return nil
-		case at.predict && (errors.Is(err, errConflict) || errors.Is(err, errCareful)):
+		case how == livePredicted && (errors.Is(err, errConflict) || errors.Is(err, errCareful)):
 			// A wrong prediction, or a handler that failed on the state it assumed (or on
 			// the snapshot): try again with the records read.
 			reason = "handler_failed"
@@ -411,18 +411,15 @@ func (r *Runtime) applyLive(ctx context.Context, p Projection, items []*item, ke
 		r.metrics.retried.Add(ctx, 1, metric.WithAttributes(attribute.String("projection", p.Name()),
 			attribute.String("reason", reason)))
 	}
-	if err := r.attemptLive(ctx, p, items, keepAlive, attempt{careful: true}); err != nil {
+	if err := r.attemptLive(ctx, p, items, keepAlive, liveCareful); err != nil {
 		return fmt.Errorf("projector: %s: apply batch: %w", p.Name(), err)
 	}
 	return nil
 }
 
-// attempt is one rung of applyLive's ladder.
-type attempt struct{ predict, careful bool }
-
-// attemptLive applies the batch in one transaction as the attempt says; its items' outcomes
+// attemptLive applies the batch in one transaction with the strategy; its items' outcomes
 // are reset first, so each attempt decides them afresh.
-func (r *Runtime) attemptLive(ctx context.Context, p Projection, items []*item, keepAlive func(), at attempt) error {
+func (r *Runtime) attemptLive(ctx context.Context, p Projection, items []*item, keepAlive func(), how strategy) error {
 	for _, it := range items {
 		it.outcome, it.delay, it.parked = outcomePending, 0, nil
 	}
@@ -434,7 +431,7 @@ func (r *Runtime) attemptLive(ctx context.Context, p Projection, items []*item, 
 	// prediction while the handlers ran could rise to it before the save, and an event
 	// would be applied without its predecessor's effect.
 	txOpts := pgx.TxOptions{}
-	if at.predict {
+	if how == livePredicted {
 		txOpts.IsoLevel = pgx.RepeatableRead
 	}
 	return pgx.BeginTxFunc(ctx, r.pool, txOpts, func(tx pgx.Tx) error {
@@ -465,8 +462,8 @@ func (r *Runtime) attemptLive(ctx context.Context, p Projection, items []*item, 
 		case err != nil:
 			return fmt.Errorf("read registry: %w", err)
 		}
-		a := &applier{r: r, p: p, gen: *gen, schema: generationSchema(p.Name(), *gen), mode: modeLive,
-			careful: at.careful, predict: at.predict, keepAlive: keepAlive, streams: map[string]*streamState{}}
+		a := &applier{r: r, p: p, gen: *gen, schema: generationSchema(p.Name(), *gen), how: how,
+			keepAlive: keepAlive, streams: map[string]*streamState{}}
 		return a.run(ctx, tx, items, nil)
 	})
 }

@@ -366,11 +366,11 @@ func (r *Runtime) rebuildBatch(ctx context.Context, b *build, c string, evs []es
 	n := int64(len(evs))
 	prog := b.progress(pos, heads, b.applied+n, b.run+n)
 	var a *applier
-	for _, careful := range []bool{false, true} {
+	for _, how := range []strategy{rebuildFast, rebuildCareful} {
 		for _, it := range items {
 			it.outcome, it.parked = outcomePending, nil
 		}
-		a = &applier{r: r, p: b.p, gen: b.gen, schema: b.schema, mode: modeRebuild, careful: careful,
+		a = &applier{r: r, p: b.p, gen: b.gen, schema: b.schema, how: how,
 			streams: map[string]*streamState{}, blocked: b.blocked}
 		err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
 			// synchronous_commit only matters at the commit: it travels with the last statements.
@@ -442,7 +442,7 @@ func (r *Runtime) switchTo(ctx context.Context, b *build) (int, error) {
 		if active != nil {
 			prev = *active
 		}
-		a := &applier{r: r, p: b.p, gen: b.gen, schema: b.schema, mode: modeRebuild, careful: true,
+		a := &applier{r: r, p: b.p, gen: b.gen, schema: b.schema, how: rebuildCareful,
 			streams: map[string]*streamState{}, blocked: maps.Clone(b.blocked)}
 		for _, c := range b.contexts {
 			for {

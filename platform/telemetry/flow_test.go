@@ -3,8 +3,8 @@ package telemetry_test
 import (
 	"context"
 	"errors"
-	"net"
 	"log/slog"
+	"net"
 	"sync"
 	"testing"
 	"time"
