@@ -176,3 +176,13 @@ func Unlisted(file protoreflect.FileDescriptor, catalogue []proto.Message, parts
 	}
 	return out
 }
+
+// TypeNames returns the event type names (protobuf full names) of messages, as the relay's
+// private types and the projections' filters name them.
+func TypeNames(messages ...proto.Message) []string {
+	out := make([]string, len(messages))
+	for i, m := range messages {
+		out[i] = string(m.ProtoReflect().Descriptor().FullName())
+	}
+	return out
+}

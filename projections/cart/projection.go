@@ -43,11 +43,8 @@ func New() *Projection { return NewForContext(Context) }
 // NewForContext returns the projection reading the catalog's events from the bounded
 // context named c: tests run it on their own prefixed JetStream streams.
 func NewForContext(c string) *Projection {
-	return &Projection{context: c, registry: events.NewRegistry().Register(
-		&catalogv1.ProductCreated{}, &catalogv1.ProductDetailsUpdated{}, &catalogv1.ProductPriceChanged{},
-		&catalogv1.StockAdjusted{}, &catalogv1.ProductDeleted{}, &catalogv1.ProductRestored{},
-		&catalogv1.StockReserved{}, &catalogv1.StockReservationReleased{}, &catalogv1.StockReservationCommitted{},
-	)}
+	// The catalog's public events; of them, the product streams' are the ones queue reads.
+	return &Projection{context: c, registry: events.NewRegistry().Register(catalogv1.PublicEvents()...)}
 }
 
 // Name implements projector.Projection.

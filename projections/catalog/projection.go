@@ -47,12 +47,9 @@ func New() *Projection { return NewForContext(Context) }
 // NewForContext returns the projection reading the catalog's events from the bounded
 // context named c: tests run it on their own prefixed JetStream streams.
 func NewForContext(c string) *Projection {
-	return &Projection{context: c, registry: events.NewRegistry().Register(
-		&catalogv1.ProductCreated{}, &catalogv1.ProductDetailsUpdated{}, &catalogv1.ProductPriceChanged{},
-		&catalogv1.StockAdjusted{}, &catalogv1.ProductDeleted{}, &catalogv1.ProductRestored{},
-		&catalogv1.StockReserved{}, &catalogv1.StockReservationReleased{}, &catalogv1.StockReservationCommitted{},
-		&catalogv1.CategoryCreated{},
-	)}
+	// Every public catalog event; the private reservation events stay in the catalog's store,
+	// where a rebuild meets them in their streams and add skips them.
+	return &Projection{context: c, registry: events.NewRegistry().Register(catalogv1.PublicEvents()...)}
 }
 
 // Name implements projector.Projection.

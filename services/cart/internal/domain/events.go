@@ -7,15 +7,9 @@ import (
 	cartv1 "github.com/storefront/storefront/proto/storefront/cart/v1"
 )
 
-// Events is the cart context's event catalogue: every event its aggregates record. All of
-// them are public (the relay publishes them); main, the tests and the registry use this list
-// only, and a test checks it against the messages of proto/storefront/cart/v1/events.proto.
-func Events() []proto.Message {
-	return []proto.Message{
-		&cartv1.CartItemAdded{}, &cartv1.CartItemQuantityChanged{}, &cartv1.CartItemRemoved{}, &cartv1.CartCleared{},
-		&cartv1.CartCheckedOut{}, &cartv1.WishlistItemAdded{}, &cartv1.WishlistItemRemoved{},
-	}
-}
+// Events is the cart context's event catalogue (cartv1.Events, next to the messages): all of
+// them are public.
+func Events() []proto.Message { return cartv1.Events() }
 
 // Registry returns a registry of Events.
 func Registry() *events.Registry { return events.NewRegistry().Register(Events()...) }
