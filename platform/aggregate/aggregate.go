@@ -199,6 +199,10 @@ func (s *Store[R]) restore(ctx context.Context, snap Snapshotter, streamID strin
 func (s *Store[R]) Save(ctx context.Context, root R, opts ...es.AppendOption) error {
 	c := root.changes()
 	if len(c.pending) == 0 {
+		// Under a cause an empty save still counts as one, so that the saves after it keep
+		// their ids whatever a repeated handling decides here.
+		_, done := eventIDs(ctx, root.StreamID(), 0)
+		done()
 		return nil
 	}
 	md := s.metadata(ctx)
@@ -275,7 +279,13 @@ func (s *Store[R]) update(ctx context.Context, streamID string, orNew bool, deci
 		if err = decide(root); err != nil {
 			return root, err
 		}
-		if err = s.Save(ctx, root, opts...); !errors.Is(err, es.ErrConcurrency) || attempt >= s.retries {
+		err = s.Save(ctx, root, opts...)
+		if errors.Is(err, ErrAlreadySaved) {
+			// An earlier handling of the same cause made this change: it is done, and the
+			// handler goes on with the aggregate as stored.
+			return s.Load(ctx, streamID)
+		}
+		if !errors.Is(err, es.ErrConcurrency) || attempt >= s.retries {
 			return root, err
 		}
 		select {

@@ -309,3 +309,41 @@ func TestCausedBy_ARepeatedHandlingSavesOnce(t *testing.T) {
 		t.Fatalf("b = %d after another cause and no cause, want 3", b.total)
 	}
 }
+
+// A repeated handling that decides nothing at a step it already made (an idempotent step)
+// still reaches the steps after it with their own ids.
+func TestCausedBy_AnEmptySaveKeepsTheLaterSavesIDs(t *testing.T) {
+	ctx := context.Background()
+	s := aggregate.NewStore(memstore.New(), registry(), newCounter)
+	cause := uuid.New()
+	handle := func(crash bool) error {
+		ctx := aggregate.CausedBy(ctx, cause)
+		// Step 1, idempotent: adds 1 only once.
+		if _, err := s.UpdateOrNew(ctx, "counter-x", func(c *counter) error {
+			if c.total == 0 {
+				c.record(wrapperspb.Int64(1))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if crash {
+			return errors.New("crash")
+		}
+		// Step 2.
+		_, err := s.UpdateOrNew(ctx, "counter-x", func(c *counter) error { c.record(wrapperspb.Int64(10)); return nil })
+		return err
+	}
+	if err := handle(true); err == nil {
+		t.Fatal("no crash")
+	}
+	if err := handle(false); err != nil {
+		t.Fatal(err)
+	}
+	if err := handle(false); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.Load(ctx, "counter-x"); c.total != 11 {
+		t.Fatalf("total %d, want 11 (step 1 once, step 2 once)", c.total)
+	}
+}

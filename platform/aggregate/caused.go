@@ -14,7 +14,9 @@ import (
 // is while handling the cause, and the event's place in the save. A repeated handling of the
 // same cause that makes the same saves appends the same ids, which the event store refuses
 // (es.ErrDuplicateEventID): Save then reports ErrAlreadySaved, and the effect stays the one
-// of the first handling.
+// of the first handling; Update and UpdateOrNew report success with the aggregate as stored,
+// so that a handler goes on to its next step. The saves of one stream within one handling
+// must be made one after the other (not concurrently): their order numbers the ids.
 
 // ErrAlreadySaved means a caused save found its events already in the store: an earlier
 // handling of the same cause made it. The aggregate in memory is stale; reload it to go on.

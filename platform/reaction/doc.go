@@ -5,9 +5,11 @@
 //   - A Reaction is a durable JetStream pull consumer on one context's stream. Its handler
 //     turns an event into commands. The effect is exactly once: the handler runs under
 //     aggregate.CausedBy(event id), so the events its saves append get ids derived from the
-//     event, and a redelivered event's saves are refused by the event store as duplicates
-//     (aggregate.ErrAlreadySaved, which counts as success). Commands to other services carry
-//     keys derived from the event id (reservations and payments keyed by order id).
+//     event (and the reaction), and a redelivered event's saves are refused by the event
+//     store as duplicates: aggregate.Update reports them done (aggregate.ErrAlreadySaved
+//     from a plain Save), and the handler goes on to its next step. Commands to other
+//     services carry keys derived from the event id (reservations and payments keyed by
+//     order id).
 //   - A failing handler is retried with growing delays (NAK with delay), and after the last
 //     one its event is parked as a dead letter in the projector's parking lot
 //     (projector.ParkDeadLetter), where operators see every consumer's dead letters. An event

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -37,7 +38,8 @@ func Migrations(schema string) pgmigrate.Set {
 var ErrPermanent = errors.New("reaction: permanent failure")
 
 // Handler reacts to one event. ctx carries the event's trace, its correlation id and the
-// event as the causation (reqctx), and aggregate.CausedBy(event id).
+// event as the causation (reqctx), and aggregate.CausedBy(an id derived from the event and
+// the reaction).
 type Handler func(ctx context.Context, ev es.RecordedEvent) error
 
 // Reaction consumes one context's events.
@@ -75,6 +77,9 @@ type Config struct {
 	FetchWait time.Duration
 	// PollInterval is how often due timers are looked for (default 250ms).
 	PollInterval time.Duration
+	// TimerTimeout bounds one timer handler (default 30s); past it the handler's context
+	// ends and the timer is retried.
+	TimerTimeout time.Duration
 }
 
 // Runner runs reactions and timers.
@@ -110,6 +115,9 @@ func New(cfg Config, reactions ...Reaction) (*Runner, error) {
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 250 * time.Millisecond
+	}
+	if cfg.TimerTimeout <= 0 {
+		cfg.TimerTimeout = 30 * time.Second
 	}
 	seen := map[string]bool{}
 	for _, r := range reactions {
@@ -178,10 +186,15 @@ func (r *Runner) consume(ctx context.Context, re Reaction) error {
 	return nil
 }
 
+// fetchBatch bounds a fetch: handlers run one after the other, and the messages waiting
+// behind a slow one must not see their AckWait run out (each one's starts again when its
+// handling starts).
+const fetchBatch = 8
+
 // fetchLoop fetches and handles batches until ctx ends or the consumer fails.
 func (r *Runner) fetchLoop(ctx context.Context, re Reaction, cons jetstream.Consumer, log *slog.Logger) error {
 	for ctx.Err() == nil {
-		batch, err := cons.Fetch(32, jetstream.FetchMaxWait(r.cfg.FetchWait))
+		batch, err := cons.Fetch(fetchBatch, jetstream.FetchMaxWait(r.cfg.FetchWait))
 		if err != nil {
 			return err
 		}
@@ -208,10 +221,13 @@ func (r *Runner) deliver(ctx context.Context, re Reaction, msg jetstream.Msg, lo
 	}
 	hctx := r.cfg.Propagator.Extract(ctx, propagation.HeaderCarrier(msg.Headers()))
 	hctx = reqctx.With(hctx, reqctx.Info{CorrelationID: ev.Metadata.CorrelationID, CausationID: ev.ID.String()})
-	hctx = aggregate.CausedBy(hctx, ev.ID)
+	// The cause is the event as this reaction sees it: two reactions to one event that save
+	// the same stream must not take each other's effects for their own.
+	hctx = aggregate.CausedBy(hctx, uuid.NewSHA1(ev.ID, []byte("reaction/"+re.Name)))
+	_ = msg.InProgress() // its AckWait starts now, not when the batch was fetched
 	err = call(hctx, re.Handle, ev)
 	switch {
-	case err == nil, errors.Is(err, aggregate.ErrAlreadySaved):
+	case err == nil:
 		if aerr := msg.Ack(); aerr != nil {
 			log.WarnContext(ctx, "ack failed; the event will be delivered again (its effect is kept once)", "event_id", ev.ID, "err", aerr)
 		}

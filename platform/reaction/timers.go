@@ -77,7 +77,10 @@ func (r *Runner) HandleTimers(kind string, h TimerHandler) { r.timers[kind] = h 
 const timerBatch = 16
 
 // fireTimers fires due timers every PollInterval until ctx ends. Replicas share the work:
-// each takes due rows with FOR UPDATE SKIP LOCKED and holds them while their handlers run.
+// each takes due rows with FOR UPDATE SKIP LOCKED and holds them while their handlers run
+// (each bounded by Config.TimerTimeout). A handler must not change the timers' table through
+// another connection (Schedule or Cancel on the pool) for a timer of its own batch: that
+// would wait for this transaction.
 func (r *Runner) fireTimers(ctx context.Context) error {
 	if r.cfg.Schema == "" {
 		return errors.New("reaction: timers need Config.Schema")
@@ -110,8 +113,14 @@ func (r *Runner) fireDue(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	// Only the kinds this runner handles: during a rolling deploy, a replica without a new
+	// kind's handler leaves its timers to the replicas that have it.
+	kinds := make([]string, 0, len(r.timers))
+	for k := range r.timers {
+		kinds = append(kinds, k)
+	}
 	rows, err := tx.Query(ctx, `SELECT id, kind, key, due_at, payload, attempts FROM `+table+`
-		WHERE due_at <= now() ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED`, timerBatch)
+		WHERE due_at <= now() AND kind = ANY($2) ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED`, timerBatch, kinds)
 	if err != nil {
 		return 0, err
 	}
@@ -138,15 +147,14 @@ func (r *Runner) fireDue(ctx context.Context) (int, error) {
 // fire runs one timer's handler and records the outcome in tx: gone when it succeeded (or
 // when it is parked), else its next attempt.
 func (r *Runner) fire(ctx context.Context, tx pgx.Tx, table string, tm Timer) error {
-	h, ok := r.timers[tm.Kind]
+	h := r.timers[tm.Kind] // fireDue takes only the kinds that have a handler
 	var err error
-	if !ok {
-		err = fmt.Errorf("%w: no handler for timers of kind %q", ErrPermanent, tm.Kind)
-	} else {
-		hctx := reqctx.With(ctx, reqctx.Info{CorrelationID: tm.Key, CausationID: tm.ID.String()})
+	{
+		hctx, cancel := context.WithTimeout(reqctx.With(ctx, reqctx.Info{CorrelationID: tm.Key, CausationID: tm.ID.String()}), r.cfg.TimerTimeout)
 		err = callTimer(aggregate.CausedBy(hctx, tm.ID), h, tm)
+		cancel()
 	}
-	if err == nil || errors.Is(err, aggregate.ErrAlreadySaved) {
+	if err == nil {
 		_, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE id = $1`, tm.ID)
 		return err
 	}

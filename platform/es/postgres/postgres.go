@@ -189,6 +189,7 @@ type wakeup struct {
 	busy    atomic.Bool // a goroutine is sending notifications
 	mu      sync.Mutex  // orders starting a sender with Close
 	closed  bool
+	stopped atomic.Bool // closed, for the sender's loop, which does not take mu
 	senders sync.WaitGroup
 }
 
@@ -221,6 +222,7 @@ func (s *Store) Close() {
 	w.mu.Lock()
 	w.closed = true
 	w.mu.Unlock()
+	w.stopped.Store(true)
 	w.senders.Wait()
 }
 
@@ -234,12 +236,15 @@ func (s *Store) sendWakeups(ctx context.Context) {
 			sendCtx, cancel := context.WithTimeout(ctx, wakeTimeout)
 			_, _ = s.pool.Exec(sendCtx, w.sql, pgx.QueryExecModeSimpleProtocol)
 			cancel()
+			if w.stopped.Load() {
+				break // Close: the wake-up pending when it was called is sent, then no more
+			}
 			time.Sleep(wakePause)
 		}
 		w.busy.Store(false)
 		// An append that set pending after the loop's last look, and saw busy still set,
 		// relies on this goroutine: take the job back unless another goroutine has.
-		if !w.pending.Load() || !w.busy.CompareAndSwap(false, true) {
+		if w.stopped.Load() || !w.pending.Load() || !w.busy.CompareAndSwap(false, true) {
 			return
 		}
 	}

@@ -167,7 +167,12 @@ func change[R Owned[R]](ctx context.Context, d Deps, store *aggregate.Store[R], 
 		err := store.Save(ctx, root)
 		if err == nil {
 			reader.Saved(root)
-			return root, products, fill(ctx, d.Products, products, root.ProductIDs())
+			// The change is committed: a failure to price a line now must not report it
+			// failed (a retried add would add twice); the line shows as unavailable.
+			if err := fill(ctx, d.Products, products, root.ProductIDs()); err != nil {
+				d.Log.WarnContext(ctx, "products of a saved cart not read; their lines show unavailable", "err", err)
+			}
+			return root, products, nil
 		}
 		if !errors.Is(err, es.ErrConcurrency) || attempt >= d.Retries {
 			return zero, nil, err
