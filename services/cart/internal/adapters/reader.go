@@ -98,9 +98,7 @@ func (r *VersionedReader[R]) check(ctx context.Context, stream string, ids []str
 		})
 	}
 	if err := r.events.SendBatch(ctx, b).Close(); err != nil {
-		if errors.Is(err, readmodel.ErrNotBuilt) {
-			return 0, nil, readError(err)
-		}
+		// A view missing (the read model not built) is unavailable, whichever statement met it.
 		return 0, nil, fmt.Errorf("check %s for changes: %w", stream, readError(readmodel.ReadError(err)))
 	}
 	return version, toDomain(got), nil
