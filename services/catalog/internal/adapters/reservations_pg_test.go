@@ -20,10 +20,6 @@ import (
 	"github.com/storefront/storefront/services/catalog/internal/domain"
 )
 
-func registry() *events.Registry {
-	return domain.Registry()
-}
-
 type pgEnv struct {
 	app   app.Application
 	store *postgres.Store
@@ -38,7 +34,7 @@ func newPGEnv(t *testing.T) *pgEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := registry()
+	reg := domain.Registry()
 	a := app.New(app.Deps{
 		// The retries of cmd/catalog: contention on one product is the point of these tests.
 		Products:     aggregate.NewStore(store, reg, domain.NewProduct, aggregate.WithRetries(30)),

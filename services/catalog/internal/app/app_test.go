@@ -12,7 +12,6 @@ import (
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/errs"
 	"github.com/storefront/storefront/platform/es/memstore"
-	"github.com/storefront/storefront/platform/events"
 	"github.com/storefront/storefront/services/catalog/internal/adapters"
 	"github.com/storefront/storefront/services/catalog/internal/app"
 	"github.com/storefront/storefront/services/catalog/internal/app/apptest"
@@ -70,14 +69,10 @@ type env struct {
 	store  *memstore.Store
 }
 
-func registry() *events.Registry {
-	return domain.Registry()
-}
-
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	store := memstore.New()
-	reg := registry()
+	reg := domain.Registry()
 	e := &env{reader: &fakeReader{products: map[string]app.ProductView{}}, store: store}
 	var mu sync.Mutex
 	clock := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
@@ -321,7 +316,7 @@ func TestCreateCategory(t *testing.T) {
 
 func (e *env) product(t *testing.T, id string) *domain.Product {
 	t.Helper()
-	p, err := aggregate.NewStore(e.store, registry(), domain.NewProduct).Load(context.Background(), domain.ProductStream(id))
+	p, err := aggregate.NewStore(e.store, domain.Registry(), domain.NewProduct).Load(context.Background(), domain.ProductStream(id))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -495,7 +490,7 @@ func TestReserveStock_RacingAttemptsOfOneOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		r, err := aggregate.NewStore(e.store, registry(), domain.NewReservation).Load(ctx, domain.ReservationStream(order))
+		r, err := aggregate.NewStore(e.store, domain.Registry(), domain.NewReservation).Load(ctx, domain.ReservationStream(order))
 		if err != nil {
 			t.Fatal(err)
 		}

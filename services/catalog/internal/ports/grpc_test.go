@@ -18,7 +18,6 @@ import (
 
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/es/memstore"
-	"github.com/storefront/storefront/platform/events"
 	"github.com/storefront/storefront/platform/grpcx"
 	"github.com/storefront/storefront/platform/telemetry"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
@@ -37,15 +36,11 @@ func (brokenReader) ListCategories(context.Context) ([]app.CategoryView, error) 
 	return nil, errors.New(`pq: relation "catalog.categories" does not exist`)
 }
 
-func registry() *events.Registry {
-	return domain.Registry()
-}
-
 // start serves the catalog on a memory event store through the fleet's gRPC server (the
 // interceptor that maps errors) and returns a client.
 func start(t *testing.T) catalogv1.CatalogServiceClient {
 	t.Helper()
-	store, reg := memstore.New(), registry()
+	store, reg := memstore.New(), domain.Registry()
 	a := app.New(app.Deps{
 		Products:     aggregate.NewStore(store, reg, domain.NewProduct),
 		Categories:   aggregate.NewStore(store, reg, domain.NewCategory),
