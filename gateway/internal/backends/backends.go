@@ -12,6 +12,7 @@ import (
 	cartv1 "github.com/storefront/storefront/proto/storefront/cart/v1"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
+	orderingv1 "github.com/storefront/storefront/proto/storefront/ordering/v1"
 )
 
 // Backend is one gRPC service served under /api/v1.
@@ -28,6 +29,7 @@ func All() []Backend {
 		{"identity", "STOREFRONT_IDENTITY_ADDR", identityv1.File_storefront_identity_v1_identity_proto.Services().ByName("IdentityService"), identityv1.RegisterIdentityServiceHandler},
 		{"catalog", "STOREFRONT_CATALOG_ADDR", catalogv1.File_storefront_catalog_v1_catalog_proto.Services().ByName("CatalogService"), catalogv1.RegisterCatalogServiceHandler},
 		{"cart", "STOREFRONT_CART_ADDR", cartv1.File_storefront_cart_v1_cart_proto.Services().ByName("CartService"), cartv1.RegisterCartServiceHandler},
+		{"ordering", "STOREFRONT_ORDERING_ADDR", orderingv1.File_storefront_ordering_v1_ordering_proto.Services().ByName("OrderingService"), orderingv1.RegisterOrderingServiceHandler},
 	}
 }
 

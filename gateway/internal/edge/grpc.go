@@ -97,13 +97,22 @@ func (s strictJSON) NewDecoder(r io.Reader) runtime.Decoder {
 	})
 }
 
+// ForwardedHeader reports whether a client header reaches the services, and the metadata key
+// it becomes: only Idempotency-Key, for POST /orders (API.md "Idempotency").
+func ForwardedHeader(h string) (string, bool) {
+	if http.CanonicalHeaderKey(h) == "Idempotency-Key" {
+		return "idempotency-key", true
+	}
+	return "", false
+}
+
 // GatewayOptions configures a grpc-gateway mux for API.md: bodies in JSONMarshaler's JSON and
-// errors in the error body of the contract. No HTTP header becomes gRPC metadata: services
-// learn the caller from the x-sf-* metadata the edge sets (decision 006), and headers they
-// need must be forwarded explicitly.
+// errors in the error body of the contract. Services learn the caller from the x-sf-*
+// metadata the edge sets (decision 006); of the client's headers only those a service needs
+// become gRPC metadata (ForwardedHeader).
 func GatewayOptions(log *slog.Logger) []runtime.ServeMuxOption {
 	return []runtime.ServeMuxOption{
-		runtime.WithIncomingHeaderMatcher(func(string) (string, bool) { return "", false }),
+		runtime.WithIncomingHeaderMatcher(ForwardedHeader),
 		// Nor does any gRPC response metadata become an HTTP header: backends' internals stay in.
 		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
 		runtime.WithOutgoingTrailerMatcher(func(string) (string, bool) { return "", false }),

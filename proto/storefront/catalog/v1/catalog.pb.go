@@ -1578,6 +1578,86 @@ func (*CommitReservationResponse) Descriptor() ([]byte, []int) {
 	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{22}
 }
 
+type RestockReservationRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RestockReservationRequest) Reset() {
+	*x = RestockReservationRequest{}
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RestockReservationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RestockReservationRequest) ProtoMessage() {}
+
+func (x *RestockReservationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RestockReservationRequest.ProtoReflect.Descriptor instead.
+func (*RestockReservationRequest) Descriptor() ([]byte, []int) {
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *RestockReservationRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+type RestockReservationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RestockReservationResponse) Reset() {
+	*x = RestockReservationResponse{}
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RestockReservationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RestockReservationResponse) ProtoMessage() {}
+
+func (x *RestockReservationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RestockReservationResponse.ProtoReflect.Descriptor instead.
+func (*RestockReservationResponse) Descriptor() ([]byte, []int) {
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{24}
+}
+
 var File_storefront_catalog_v1_catalog_proto protoreflect.FileDescriptor
 
 const file_storefront_catalog_v1_catalog_proto_rawDesc = "" +
@@ -1704,7 +1784,10 @@ const file_storefront_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x1aReleaseReservationResponse\"5\n" +
 	"\x18CommitReservationRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\"\x1b\n" +
-	"\x19CommitReservationResponse2\xb3\v\n" +
+	"\x19CommitReservationResponse\"6\n" +
+	"\x19RestockReservationRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\"\x1c\n" +
+	"\x1aRestockReservationResponse2\xae\f\n" +
 	"\x0eCatalogService\x12\x87\x01\n" +
 	"\fListProducts\x12*.storefront.catalog.v1.ListProductsRequest\x1a+.storefront.catalog.v1.ListProductsResponse\"\x1e\xca\xf3\x18\x02\b\x01\x82\xd3\xe4\x93\x02\x12\x12\x10/api/v1/products\x12{\n" +
 	"\n" +
@@ -1717,7 +1800,8 @@ const file_storefront_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x11AdminListProducts\x12/.storefront.catalog.v1.AdminListProductsRequest\x1a+.storefront.catalog.v1.ListProductsResponse\"$\xca\xf3\x18\x02\b\x03\x82\xd3\xe4\x93\x02\x18\x12\x16/api/v1/admin/products\x12g\n" +
 	"\fReserveStock\x12*.storefront.catalog.v1.ReserveStockRequest\x1a+.storefront.catalog.v1.ReserveStockResponse\x12y\n" +
 	"\x12ReleaseReservation\x120.storefront.catalog.v1.ReleaseReservationRequest\x1a1.storefront.catalog.v1.ReleaseReservationResponse\x12v\n" +
-	"\x11CommitReservation\x12/.storefront.catalog.v1.CommitReservationRequest\x1a0.storefront.catalog.v1.CommitReservationResponseBHZFgithub.com/storefront/storefront/proto/storefront/catalog/v1;catalogv1b\x06proto3"
+	"\x11CommitReservation\x12/.storefront.catalog.v1.CommitReservationRequest\x1a0.storefront.catalog.v1.CommitReservationResponse\x12y\n" +
+	"\x12RestockReservation\x120.storefront.catalog.v1.RestockReservationRequest\x1a1.storefront.catalog.v1.RestockReservationResponseBHZFgithub.com/storefront/storefront/proto/storefront/catalog/v1;catalogv1b\x06proto3"
 
 var (
 	file_storefront_catalog_v1_catalog_proto_rawDescOnce sync.Once
@@ -1731,7 +1815,7 @@ func file_storefront_catalog_v1_catalog_proto_rawDescGZIP() []byte {
 	return file_storefront_catalog_v1_catalog_proto_rawDescData
 }
 
-var file_storefront_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_storefront_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_storefront_catalog_v1_catalog_proto_goTypes = []any{
 	(*Product)(nil),                    // 0: storefront.catalog.v1.Product
 	(*Spec)(nil),                       // 1: storefront.catalog.v1.Spec
@@ -1756,19 +1840,21 @@ var file_storefront_catalog_v1_catalog_proto_goTypes = []any{
 	(*ReleaseReservationResponse)(nil), // 20: storefront.catalog.v1.ReleaseReservationResponse
 	(*CommitReservationRequest)(nil),   // 21: storefront.catalog.v1.CommitReservationRequest
 	(*CommitReservationResponse)(nil),  // 22: storefront.catalog.v1.CommitReservationResponse
-	(*v1.Money)(nil),                   // 23: storefront.type.v1.Money
-	(*emptypb.Empty)(nil),              // 24: google.protobuf.Empty
+	(*RestockReservationRequest)(nil),  // 23: storefront.catalog.v1.RestockReservationRequest
+	(*RestockReservationResponse)(nil), // 24: storefront.catalog.v1.RestockReservationResponse
+	(*v1.Money)(nil),                   // 25: storefront.type.v1.Money
+	(*emptypb.Empty)(nil),              // 26: google.protobuf.Empty
 }
 var file_storefront_catalog_v1_catalog_proto_depIdxs = []int32{
-	23, // 0: storefront.catalog.v1.Product.price:type_name -> storefront.type.v1.Money
+	25, // 0: storefront.catalog.v1.Product.price:type_name -> storefront.type.v1.Money
 	1,  // 1: storefront.catalog.v1.Product.specs:type_name -> storefront.catalog.v1.Spec
 	2,  // 2: storefront.catalog.v1.Product.images:type_name -> storefront.catalog.v1.Image
 	3,  // 3: storefront.catalog.v1.Product.rating:type_name -> storefront.catalog.v1.Rating
 	0,  // 4: storefront.catalog.v1.ListProductsResponse.items:type_name -> storefront.catalog.v1.Product
-	23, // 5: storefront.catalog.v1.CreateProductRequest.price:type_name -> storefront.type.v1.Money
+	25, // 5: storefront.catalog.v1.CreateProductRequest.price:type_name -> storefront.type.v1.Money
 	1,  // 6: storefront.catalog.v1.CreateProductRequest.specs:type_name -> storefront.catalog.v1.Spec
 	2,  // 7: storefront.catalog.v1.CreateProductRequest.images:type_name -> storefront.catalog.v1.Image
-	23, // 8: storefront.catalog.v1.UpdateProductRequest.price:type_name -> storefront.type.v1.Money
+	25, // 8: storefront.catalog.v1.UpdateProductRequest.price:type_name -> storefront.type.v1.Money
 	1,  // 9: storefront.catalog.v1.UpdateProductRequest.specs:type_name -> storefront.catalog.v1.Spec
 	2,  // 10: storefront.catalog.v1.UpdateProductRequest.images:type_name -> storefront.catalog.v1.Image
 	4,  // 11: storefront.catalog.v1.ListCategoriesResponse.items:type_name -> storefront.catalog.v1.Category
@@ -1785,19 +1871,21 @@ var file_storefront_catalog_v1_catalog_proto_depIdxs = []int32{
 	16, // 22: storefront.catalog.v1.CatalogService.ReserveStock:input_type -> storefront.catalog.v1.ReserveStockRequest
 	19, // 23: storefront.catalog.v1.CatalogService.ReleaseReservation:input_type -> storefront.catalog.v1.ReleaseReservationRequest
 	21, // 24: storefront.catalog.v1.CatalogService.CommitReservation:input_type -> storefront.catalog.v1.CommitReservationRequest
-	6,  // 25: storefront.catalog.v1.CatalogService.ListProducts:output_type -> storefront.catalog.v1.ListProductsResponse
-	0,  // 26: storefront.catalog.v1.CatalogService.GetProduct:output_type -> storefront.catalog.v1.Product
-	0,  // 27: storefront.catalog.v1.CatalogService.CreateProduct:output_type -> storefront.catalog.v1.Product
-	0,  // 28: storefront.catalog.v1.CatalogService.UpdateProduct:output_type -> storefront.catalog.v1.Product
-	24, // 29: storefront.catalog.v1.CatalogService.DeleteProduct:output_type -> google.protobuf.Empty
-	12, // 30: storefront.catalog.v1.CatalogService.ListCategories:output_type -> storefront.catalog.v1.ListCategoriesResponse
-	4,  // 31: storefront.catalog.v1.CatalogService.CreateCategory:output_type -> storefront.catalog.v1.Category
-	6,  // 32: storefront.catalog.v1.CatalogService.AdminListProducts:output_type -> storefront.catalog.v1.ListProductsResponse
-	18, // 33: storefront.catalog.v1.CatalogService.ReserveStock:output_type -> storefront.catalog.v1.ReserveStockResponse
-	20, // 34: storefront.catalog.v1.CatalogService.ReleaseReservation:output_type -> storefront.catalog.v1.ReleaseReservationResponse
-	22, // 35: storefront.catalog.v1.CatalogService.CommitReservation:output_type -> storefront.catalog.v1.CommitReservationResponse
-	25, // [25:36] is the sub-list for method output_type
-	14, // [14:25] is the sub-list for method input_type
+	23, // 25: storefront.catalog.v1.CatalogService.RestockReservation:input_type -> storefront.catalog.v1.RestockReservationRequest
+	6,  // 26: storefront.catalog.v1.CatalogService.ListProducts:output_type -> storefront.catalog.v1.ListProductsResponse
+	0,  // 27: storefront.catalog.v1.CatalogService.GetProduct:output_type -> storefront.catalog.v1.Product
+	0,  // 28: storefront.catalog.v1.CatalogService.CreateProduct:output_type -> storefront.catalog.v1.Product
+	0,  // 29: storefront.catalog.v1.CatalogService.UpdateProduct:output_type -> storefront.catalog.v1.Product
+	26, // 30: storefront.catalog.v1.CatalogService.DeleteProduct:output_type -> google.protobuf.Empty
+	12, // 31: storefront.catalog.v1.CatalogService.ListCategories:output_type -> storefront.catalog.v1.ListCategoriesResponse
+	4,  // 32: storefront.catalog.v1.CatalogService.CreateCategory:output_type -> storefront.catalog.v1.Category
+	6,  // 33: storefront.catalog.v1.CatalogService.AdminListProducts:output_type -> storefront.catalog.v1.ListProductsResponse
+	18, // 34: storefront.catalog.v1.CatalogService.ReserveStock:output_type -> storefront.catalog.v1.ReserveStockResponse
+	20, // 35: storefront.catalog.v1.CatalogService.ReleaseReservation:output_type -> storefront.catalog.v1.ReleaseReservationResponse
+	22, // 36: storefront.catalog.v1.CatalogService.CommitReservation:output_type -> storefront.catalog.v1.CommitReservationResponse
+	24, // 37: storefront.catalog.v1.CatalogService.RestockReservation:output_type -> storefront.catalog.v1.RestockReservationResponse
+	26, // [26:38] is the sub-list for method output_type
+	14, // [14:26] is the sub-list for method input_type
 	14, // [14:14] is the sub-list for extension type_name
 	14, // [14:14] is the sub-list for extension extendee
 	0,  // [0:14] is the sub-list for field type_name
@@ -1817,7 +1905,7 @@ func file_storefront_catalog_v1_catalog_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storefront_catalog_v1_catalog_proto_rawDesc), len(file_storefront_catalog_v1_catalog_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   23,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

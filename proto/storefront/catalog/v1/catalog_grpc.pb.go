@@ -31,6 +31,7 @@ const (
 	CatalogService_ReserveStock_FullMethodName       = "/storefront.catalog.v1.CatalogService/ReserveStock"
 	CatalogService_ReleaseReservation_FullMethodName = "/storefront.catalog.v1.CatalogService/ReleaseReservation"
 	CatalogService_CommitReservation_FullMethodName  = "/storefront.catalog.v1.CatalogService/CommitReservation"
+	CatalogService_RestockReservation_FullMethodName = "/storefront.catalog.v1.CatalogService/RestockReservation"
 )
 
 // CatalogServiceClient is the client API for CatalogService service.
@@ -68,6 +69,10 @@ type CatalogServiceClient interface {
 	// Sells an order's reserved units: they leave the stock on hand (internal). Idempotent;
 	// a released or rejected reservation is failed_precondition, an unknown order not_found.
 	CommitReservation(ctx context.Context, in *CommitReservationRequest, opts ...grpc.CallOption) (*CommitReservationResponse, error)
+	// Puts a returned order's sold units back on hand (internal). Idempotent; only a
+	// committed reservation can be restocked (failed_precondition otherwise), an unknown
+	// order is not_found.
+	RestockReservation(ctx context.Context, in *RestockReservationRequest, opts ...grpc.CallOption) (*RestockReservationResponse, error)
 }
 
 type catalogServiceClient struct {
@@ -188,6 +193,16 @@ func (c *catalogServiceClient) CommitReservation(ctx context.Context, in *Commit
 	return out, nil
 }
 
+func (c *catalogServiceClient) RestockReservation(ctx context.Context, in *RestockReservationRequest, opts ...grpc.CallOption) (*RestockReservationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RestockReservationResponse)
+	err := c.cc.Invoke(ctx, CatalogService_RestockReservation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CatalogServiceServer is the server API for CatalogService service.
 // All implementations must embed UnimplementedCatalogServiceServer
 // for forward compatibility.
@@ -223,6 +238,10 @@ type CatalogServiceServer interface {
 	// Sells an order's reserved units: they leave the stock on hand (internal). Idempotent;
 	// a released or rejected reservation is failed_precondition, an unknown order not_found.
 	CommitReservation(context.Context, *CommitReservationRequest) (*CommitReservationResponse, error)
+	// Puts a returned order's sold units back on hand (internal). Idempotent; only a
+	// committed reservation can be restocked (failed_precondition otherwise), an unknown
+	// order is not_found.
+	RestockReservation(context.Context, *RestockReservationRequest) (*RestockReservationResponse, error)
 	mustEmbedUnimplementedCatalogServiceServer()
 }
 
@@ -265,6 +284,9 @@ func (UnimplementedCatalogServiceServer) ReleaseReservation(context.Context, *Re
 }
 func (UnimplementedCatalogServiceServer) CommitReservation(context.Context, *CommitReservationRequest) (*CommitReservationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CommitReservation not implemented")
+}
+func (UnimplementedCatalogServiceServer) RestockReservation(context.Context, *RestockReservationRequest) (*RestockReservationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RestockReservation not implemented")
 }
 func (UnimplementedCatalogServiceServer) mustEmbedUnimplementedCatalogServiceServer() {}
 func (UnimplementedCatalogServiceServer) testEmbeddedByValue()                        {}
@@ -485,6 +507,24 @@ func _CatalogService_CommitReservation_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CatalogService_RestockReservation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RestockReservationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).RestockReservation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_RestockReservation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).RestockReservation(ctx, req.(*RestockReservationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CatalogService_ServiceDesc is the grpc.ServiceDesc for CatalogService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -535,6 +575,10 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CommitReservation",
 			Handler:    _CatalogService_CommitReservation_Handler,
+		},
+		{
+			MethodName: "RestockReservation",
+			Handler:    _CatalogService_RestockReservation_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

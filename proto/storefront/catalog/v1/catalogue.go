@@ -25,6 +25,6 @@ func PublicEvents() []proto.Message {
 func PrivateEvents() []proto.Message {
 	return []proto.Message{
 		&OrderReservationRequested{}, &OrderReservationConfirmed{}, &OrderReservationRejected{},
-		&OrderReservationReleased{}, &OrderReservationCommitted{},
+		&OrderReservationReleased{}, &OrderReservationCommitted{}, &OrderReservationReturned{},
 	}
 }

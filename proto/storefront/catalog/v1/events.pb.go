@@ -500,18 +500,21 @@ func (x *ProductPriceChanged) GetChangedAt() int64 {
 	return 0
 }
 
-// StockAdjusted: the units on hand changed outside an order (an admin set the stock).
+// StockAdjusted: the units on hand changed outside a reservation: an admin set the stock, or
+// a returned order's units came back.
 type StockAdjusted struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	ProductId string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
 	// The change of on_hand, positive or negative.
 	Delta int32 `protobuf:"varint,2,opt,name=delta,proto3" json:"delta,omitempty"`
-	// Why: "set_by_admin".
+	// Why: "set_by_admin" or "returned".
 	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	// After the adjustment.
-	OnHand        int32 `protobuf:"varint,4,opt,name=on_hand,json=onHand,proto3" json:"on_hand,omitempty"`
-	Available     int32 `protobuf:"varint,5,opt,name=available,proto3" json:"available,omitempty"`
-	AdjustedAt    int64 `protobuf:"varint,6,opt,name=adjusted_at,json=adjustedAt,proto3" json:"adjusted_at,omitempty"`
+	OnHand     int32 `protobuf:"varint,4,opt,name=on_hand,json=onHand,proto3" json:"on_hand,omitempty"`
+	Available  int32 `protobuf:"varint,5,opt,name=available,proto3" json:"available,omitempty"`
+	AdjustedAt int64 `protobuf:"varint,6,opt,name=adjusted_at,json=adjustedAt,proto3" json:"adjusted_at,omitempty"`
+	// The returned order, for "returned".
+	OrderId       string `protobuf:"bytes,7,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -586,6 +589,13 @@ func (x *StockAdjusted) GetAdjustedAt() int64 {
 		return x.AdjustedAt
 	}
 	return 0
+}
+
+func (x *StockAdjusted) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
 }
 
 // ProductDeleted: an admin took the product off the storefront (soft delete: its history, SKU
@@ -1427,7 +1437,7 @@ func (x *OrderReservationReleased) GetReleasedAt() int64 {
 	return 0
 }
 
-// OrderReservationCommitted (private): the order's reserved units were sold. Final.
+// OrderReservationCommitted (private): the order's reserved units were sold.
 type OrderReservationCommitted struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
@@ -1476,6 +1486,60 @@ func (x *OrderReservationCommitted) GetOrderId() string {
 func (x *OrderReservationCommitted) GetCommittedAt() int64 {
 	if x != nil {
 		return x.CommittedAt
+	}
+	return 0
+}
+
+// OrderReservationReturned (private): the sold units of a returned order go back on hand.
+// Final.
+type OrderReservationReturned struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	ReturnedAt    int64                  `protobuf:"varint,2,opt,name=returned_at,json=returnedAt,proto3" json:"returned_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderReservationReturned) Reset() {
+	*x = OrderReservationReturned{}
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderReservationReturned) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderReservationReturned) ProtoMessage() {}
+
+func (x *OrderReservationReturned) ProtoReflect() protoreflect.Message {
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderReservationReturned.ProtoReflect.Descriptor instead.
+func (*OrderReservationReturned) Descriptor() ([]byte, []int) {
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *OrderReservationReturned) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *OrderReservationReturned) GetReturnedAt() int64 {
+	if x != nil {
+		return x.ReturnedAt
 	}
 	return 0
 }
@@ -1534,7 +1598,7 @@ const file_storefront_catalog_v1_events_proto_rawDesc = "" +
 	"\bcurrency\x18\x03 \x01(\tR\bcurrency\x120\n" +
 	"\x14previous_price_minor\x18\x04 \x01(\x03R\x12previousPriceMinor\x12\x1d\n" +
 	"\n" +
-	"changed_at\x18\x05 \x01(\x03R\tchangedAt\"\xb4\x01\n" +
+	"changed_at\x18\x05 \x01(\x03R\tchangedAt\"\xcf\x01\n" +
 	"\rStockAdjusted\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12\x14\n" +
@@ -1543,7 +1607,8 @@ const file_storefront_catalog_v1_events_proto_rawDesc = "" +
 	"\aon_hand\x18\x04 \x01(\x05R\x06onHand\x12\x1c\n" +
 	"\tavailable\x18\x05 \x01(\x05R\tavailable\x12\x1f\n" +
 	"\vadjusted_at\x18\x06 \x01(\x03R\n" +
-	"adjustedAt\"N\n" +
+	"adjustedAt\x12\x19\n" +
+	"\border_id\x18\a \x01(\tR\aorderId\"N\n" +
 	"\x0eProductDeleted\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12\x1d\n" +
@@ -1621,7 +1686,11 @@ const file_storefront_catalog_v1_events_proto_rawDesc = "" +
 	"releasedAt\"Y\n" +
 	"\x19OrderReservationCommitted\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12!\n" +
-	"\fcommitted_at\x18\x02 \x01(\x03R\vcommittedAtBHZFgithub.com/storefront/storefront/proto/storefront/catalog/v1;catalogv1b\x06proto3"
+	"\fcommitted_at\x18\x02 \x01(\x03R\vcommittedAt\"V\n" +
+	"\x18OrderReservationReturned\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1f\n" +
+	"\vreturned_at\x18\x02 \x01(\x03R\n" +
+	"returnedAtBHZFgithub.com/storefront/storefront/proto/storefront/catalog/v1;catalogv1b\x06proto3"
 
 var (
 	file_storefront_catalog_v1_events_proto_rawDescOnce sync.Once
@@ -1635,7 +1704,7 @@ func file_storefront_catalog_v1_events_proto_rawDescGZIP() []byte {
 	return file_storefront_catalog_v1_events_proto_rawDescData
 }
 
-var file_storefront_catalog_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_storefront_catalog_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_storefront_catalog_v1_events_proto_goTypes = []any{
 	(*ProductSpec)(nil),               // 0: storefront.catalog.v1.ProductSpec
 	(*ProductImage)(nil),              // 1: storefront.catalog.v1.ProductImage
@@ -1656,6 +1725,7 @@ var file_storefront_catalog_v1_events_proto_goTypes = []any{
 	(*OrderReservationRejected)(nil),  // 16: storefront.catalog.v1.OrderReservationRejected
 	(*OrderReservationReleased)(nil),  // 17: storefront.catalog.v1.OrderReservationReleased
 	(*OrderReservationCommitted)(nil), // 18: storefront.catalog.v1.OrderReservationCommitted
+	(*OrderReservationReturned)(nil),  // 19: storefront.catalog.v1.OrderReservationReturned
 }
 var file_storefront_catalog_v1_events_proto_depIdxs = []int32{
 	0,  // 0: storefront.catalog.v1.ProductCreated.specs:type_name -> storefront.catalog.v1.ProductSpec
@@ -1682,7 +1752,7 @@ func file_storefront_catalog_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storefront_catalog_v1_events_proto_rawDesc), len(file_storefront_catalog_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

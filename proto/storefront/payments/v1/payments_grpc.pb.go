@@ -51,7 +51,10 @@ type PaymentServiceClient interface {
 	// failed_precondition.
 	RefundPayment(ctx context.Context, in *RefundPaymentRequest, opts ...grpc.CallOption) (*Payment, error)
 	// Gives up a payment that is not settled (a PayPal order never approved, past its
-	// deadline): it will not be captured. A succeeded payment is failed_precondition.
+	// deadline, or an order cancelled while its charge was in flight): it will not be
+	// captured. It answers the payment as it is: expired, or succeeded when it was too late
+	// to give it up. For an order with no payment yet the expiry is recorded in advance, and
+	// a later RequestPayment for the order answers expired without charging.
 	ExpirePayment(ctx context.Context, in *ExpirePaymentRequest, opts ...grpc.CallOption) (*Payment, error)
 	// The payment of an order; not_found when none was requested.
 	GetPayment(ctx context.Context, in *GetPaymentRequest, opts ...grpc.CallOption) (*Payment, error)
@@ -140,7 +143,10 @@ type PaymentServiceServer interface {
 	// failed_precondition.
 	RefundPayment(context.Context, *RefundPaymentRequest) (*Payment, error)
 	// Gives up a payment that is not settled (a PayPal order never approved, past its
-	// deadline): it will not be captured. A succeeded payment is failed_precondition.
+	// deadline, or an order cancelled while its charge was in flight): it will not be
+	// captured. It answers the payment as it is: expired, or succeeded when it was too late
+	// to give it up. For an order with no payment yet the expiry is recorded in advance, and
+	// a later RequestPayment for the order answers expired without charging.
 	ExpirePayment(context.Context, *ExpirePaymentRequest) (*Payment, error)
 	// The payment of an order; not_found when none was requested.
 	GetPayment(context.Context, *GetPaymentRequest) (*Payment, error)

@@ -59,6 +59,7 @@ type Commands struct {
 	ReserveStock       ReserveStockHandler
 	ReleaseReservation ReleaseReservationHandler
 	CommitReservation  CommitReservationHandler
+	RestockReservation RestockReservationHandler
 }
 
 // Queries read the catalog read model.
@@ -83,6 +84,7 @@ func New(d Deps) Application {
 			ReserveStock:       ReserveStockHandler{d},
 			ReleaseReservation: ReleaseReservationHandler{d},
 			CommitReservation:  CommitReservationHandler{d},
+			RestockReservation: RestockReservationHandler{d},
 		},
 		Queries: Queries{
 			ListProducts:      ListProductsHandler{d},

@@ -48,7 +48,7 @@ func (h ReserveStockHandler) Handle(ctx context.Context, cmd ReserveStock) ([]do
 		return nil, r.Outcome()
 	case !r.SameLines(lines):
 		return nil, domain.ErrReservationOtherLines
-	case r.State() == domain.ReservationConfirmed || r.State() == domain.ReservationCommitted:
+	case r.State() == domain.ReservationConfirmed || r.State() == domain.ReservationCommitted || r.State() == domain.ReservationReturned:
 		return r.ReservedLines(), nil
 	}
 
@@ -209,6 +209,41 @@ func (h CommitReservationHandler) Handle(ctx context.Context, cmd CommitReservat
 		})
 		if err != nil {
 			return fmt.Errorf("commit product %s for order %s: %w", l.ProductID, cmd.OrderID, err)
+		}
+	}
+	return nil
+}
+
+// RestockReservation puts a returned order's sold units back on hand.
+type RestockReservation struct {
+	OrderID string
+}
+
+// RestockReservationHandler handles RestockReservation.
+type RestockReservationHandler struct{ d Deps }
+
+// Handle settles the reservation as returned, then adds its units back to each product's
+// stock on hand (once per product and order). It is idempotent; only a committed
+// reservation can be restocked.
+func (h RestockReservationHandler) Handle(ctx context.Context, cmd RestockReservation) error {
+	if err := domain.ValidateOrderID(cmd.OrderID); err != nil {
+		return err
+	}
+	now := h.d.Clock()
+	r, err := h.d.Reservations.Update(ctx, domain.ReservationStream(cmd.OrderID), func(r *domain.Reservation) error { return r.Return(now) })
+	if errors.Is(err, aggregate.ErrNotFound) {
+		return domain.ErrReservationNotFound
+	}
+	if err != nil {
+		return err
+	}
+	for _, l := range r.Lines() {
+		_, err := h.d.Products.Update(ctx, domain.ProductStream(l.ProductID), func(p *domain.Product) error {
+			p.Restock(cmd.OrderID, l.Quantity, now)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("restock product %s for order %s: %w", l.ProductID, cmd.OrderID, err)
 		}
 	}
 	return nil

@@ -23,6 +23,9 @@ const (
 // Reasons of a StockAdjusted event.
 const ReasonSetByAdmin = "set_by_admin"
 
+// ReasonReturned is the reason of a StockAdjusted that puts a returned order's units back.
+const ReasonReturned = "returned"
+
 var (
 	// ErrProductDeleted: the command needs a product that is on the storefront.
 	ErrProductDeleted = fmt.Errorf("%w: the product is deleted; restore it first (status \"active\")", errs.FailedPrecondition)
@@ -66,6 +69,8 @@ type Product struct {
 	// committed are the orders whose holds were sold: a late, repeated reservation for one of
 	// them must not hold units again (see docs/decisions/010-catalog.md).
 	committed map[string]bool
+	// returned are the committed orders whose units came back (Restock is once per order).
+	returned  map[string]bool
 	deleted   bool
 	createdAt time.Time
 	updatedAt time.Time
@@ -73,7 +78,7 @@ type Product struct {
 
 // NewProduct returns an empty product for the stream id, for loading.
 func NewProduct(streamID string) *Product {
-	return &Product{id: streamID[len("product-"):], holds: map[string]int32{}, committed: map[string]bool{}}
+	return &Product{id: streamID[len("product-"):], holds: map[string]int32{}, committed: map[string]bool{}, returned: map[string]bool{}}
 }
 
 // CreateProduct records a new product. d must be normalised and valid with a non-empty slug
@@ -287,6 +292,16 @@ func (p *Product) CommitHold(orderID string, now time.Time) {
 	}
 }
 
+// Restock puts quantity units of a returned order back on hand, once per order; an order
+// whose units were never sold here changes nothing.
+func (p *Product) Restock(orderID string, quantity int32, now time.Time) {
+	if !p.committed[orderID] || p.returned[orderID] || quantity <= 0 {
+		return
+	}
+	p.record(&catalogv1.StockAdjusted{ProductId: p.id, Delta: quantity, Reason: ReasonReturned, OrderId: orderID,
+		OnHand: p.onHand + quantity, Available: p.Available() + quantity, AdjustedAt: now.UnixMicro()})
+}
+
 func (p *Product) record(e proto.Message) {
 	_ = p.Apply(e)
 	p.Record(e)
@@ -311,6 +326,9 @@ func (p *Product) Apply(e proto.Message) error {
 		p.updatedAt = time.UnixMicro(e.GetChangedAt()).UTC()
 	case *catalogv1.StockAdjusted:
 		p.onHand = e.GetOnHand()
+		if e.GetReason() == ReasonReturned {
+			p.returned[e.GetOrderId()] = true
+		}
 		p.updatedAt = time.UnixMicro(e.GetAdjustedAt()).UTC()
 	case *catalogv1.ProductDeleted:
 		p.deleted = true

@@ -34,6 +34,7 @@ const (
 	ReservationRejected
 	ReservationReleased
 	ReservationCommitted
+	ReservationReturned
 )
 
 // Rejection reasons.
@@ -198,7 +199,7 @@ func (r *Reservation) SameLines(lines []Line) bool { return slices.Equal(r.lines
 // for Confirmed and Committed, the rejection or ErrReservationReleased otherwise.
 func (r *Reservation) Outcome() error {
 	switch r.state {
-	case ReservationConfirmed, ReservationCommitted:
+	case ReservationConfirmed, ReservationCommitted, ReservationReturned:
 		return nil
 	case ReservationRejected:
 		return r.rejection
@@ -245,7 +246,7 @@ func (r *Reservation) Reject(why Rejection, now time.Time) error {
 // or rejected reservation changes nothing; a committed one cannot be released.
 func (r *Reservation) Release(now time.Time) error {
 	switch r.state {
-	case ReservationCommitted:
+	case ReservationCommitted, ReservationReturned:
 		return ErrReservationCommitted
 	case ReservationRequested, ReservationConfirmed:
 		r.record(&catalogv1.OrderReservationReleased{OrderId: r.orderID, ReleasedAt: now.UnixMicro()})
@@ -257,7 +258,7 @@ func (r *Reservation) Release(now time.Time) error {
 // changes nothing; only a confirmed one can be committed.
 func (r *Reservation) Commit(now time.Time) error {
 	switch r.state {
-	case ReservationCommitted:
+	case ReservationCommitted, ReservationReturned:
 		return nil
 	case ReservationConfirmed:
 		r.record(&catalogv1.OrderReservationCommitted{OrderId: r.orderID, CommittedAt: now.UnixMicro()})
@@ -268,6 +269,20 @@ func (r *Reservation) Commit(now time.Time) error {
 		return ErrReservationReleased
 	default:
 		return ErrReservationPending
+	}
+}
+
+// Return records that a committed reservation's units come back (the order was returned).
+// Returning a returned reservation changes nothing; only a committed one can be returned.
+func (r *Reservation) Return(now time.Time) error {
+	switch r.state {
+	case ReservationReturned:
+		return nil
+	case ReservationCommitted:
+		r.record(&catalogv1.OrderReservationReturned{OrderId: r.orderID, ReturnedAt: now.UnixMicro()})
+		return nil
+	default:
+		return fmt.Errorf("%w: only a sold order's units can be restocked", errs.FailedPrecondition)
 	}
 }
 
@@ -302,6 +317,8 @@ func (r *Reservation) Apply(e proto.Message) error {
 		r.state = ReservationReleased
 	case *catalogv1.OrderReservationCommitted:
 		r.state = ReservationCommitted
+	case *catalogv1.OrderReservationReturned:
+		r.state = ReservationReturned
 	default:
 		return fmt.Errorf("reservation: unexpected event %T", e)
 	}

@@ -147,6 +147,14 @@ func (s GRPC) CommitReservation(ctx context.Context, r *catalogv1.CommitReservat
 	return &catalogv1.CommitReservationResponse{}, nil
 }
 
+// RestockReservation implements catalogv1.CatalogServiceServer.
+func (s GRPC) RestockReservation(ctx context.Context, r *catalogv1.RestockReservationRequest) (*catalogv1.RestockReservationResponse, error) {
+	if err := s.App.Commands.RestockReservation.Handle(ctx, app.RestockReservation{OrderID: r.GetOrderId()}); err != nil {
+		return nil, err
+	}
+	return &catalogv1.RestockReservationResponse{}, nil
+}
+
 func productInput(sku, name, slug, description, category, brand string, price *typev1.Money, specs []*catalogv1.Spec, images []*catalogv1.Image) app.ProductInput {
 	in := app.ProductInput{SKU: sku, Name: name, Slug: slug, Description: description, Category: category, Brand: brand,
 		PriceAmount: price.GetAmount(), PriceCurrency: price.GetCurrency()}
