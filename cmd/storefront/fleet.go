@@ -24,6 +24,7 @@ func fleet() []process {
 		{name: "identity", binary: "identity", grpcAddrEnv: "STOREFRONT_IDENTITY_ADDR"},
 		{name: "catalog", binary: "catalog", grpcAddrEnv: "STOREFRONT_CATALOG_ADDR"},
 		{name: "cart", binary: "cart", grpcAddrEnv: "STOREFRONT_CART_ADDR"},
+		{name: "payments", binary: "payments", grpcAddrEnv: "STOREFRONT_PAYMENTS_ADDR"},
 		{name: "ordering", binary: "ordering", grpcAddrEnv: "STOREFRONT_ORDERING_ADDR"},
 		// Ready once every read model is built, so the catalog's and the cart's queries find theirs.
 		{name: "projector", binary: "projector", readyPath: "/readyz"},

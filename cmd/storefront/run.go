@@ -20,6 +20,7 @@ import (
 
 	"github.com/storefront/storefront/platform/config"
 	"github.com/storefront/storefront/platform/devenv"
+	"github.com/storefront/storefront/platform/devenv/stripestandin"
 )
 
 // launcher holds what `storefront run` started, to stop it in reverse order.
@@ -230,7 +231,20 @@ func (l *launcher) stripeMock(ctx context.Context) (string, error) {
 	if err := waitTCP(ctx, c, addr, 30*time.Second); err != nil {
 		return "", err
 	}
-	return "http://" + addr, nil
+	// stripe-mock never declines and keeps no idempotency keys: the stand-in in front of it
+	// adds both, as Stripe's test mode does (API.md "Payments").
+	standin, err := stripestandin.New("http://" + addr)
+	if err != nil {
+		return "", err
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: standin, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(lis) }()
+	l.teardown = append(l.teardown, func(ctx context.Context) { _ = srv.Shutdown(ctx) })
+	return "http://" + lis.Addr().String(), nil
 }
 
 // child is a running process of the fleet.

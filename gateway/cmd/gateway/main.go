@@ -122,8 +122,10 @@ func run(ctx context.Context) error {
 			return err
 		}
 		defer conn.Close()
-		if err := b.Register(ctx, api, conn); err != nil {
-			return fmt.Errorf("register %s routes: %w", b.Name, err)
+		if b.Register != nil {
+			if err := b.Register(ctx, api, conn); err != nil {
+				return fmt.Errorf("register %s routes: %w", b.Name, err)
+			}
 		}
 		conns[b.Name] = conn
 		health := healthpb.NewHealthClient(conn)

@@ -13,6 +13,7 @@ import (
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
 	orderingv1 "github.com/storefront/storefront/proto/storefront/ordering/v1"
+	paymentsv1 "github.com/storefront/storefront/proto/storefront/payments/v1"
 )
 
 // Backend is one gRPC service served under /api/v1.
@@ -20,6 +21,7 @@ type Backend struct {
 	Name     string
 	AddrEnv  string // the variable holding its gRPC address
 	Service  protoreflect.ServiceDescriptor
+	// Register adds its routes; nil for a service without any.
 	Register func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
 }
 
@@ -29,6 +31,8 @@ func All() []Backend {
 		{"identity", "STOREFRONT_IDENTITY_ADDR", identityv1.File_storefront_identity_v1_identity_proto.Services().ByName("IdentityService"), identityv1.RegisterIdentityServiceHandler},
 		{"catalog", "STOREFRONT_CATALOG_ADDR", catalogv1.File_storefront_catalog_v1_catalog_proto.Services().ByName("CatalogService"), catalogv1.RegisterCatalogServiceHandler},
 		{"cart", "STOREFRONT_CART_ADDR", cartv1.File_storefront_cart_v1_cart_proto.Services().ByName("CartService"), cartv1.RegisterCartServiceHandler},
+		// Internal only (no routes yet): the edge will forward the providers' webhooks to it.
+		{"payments", "STOREFRONT_PAYMENTS_ADDR", paymentsv1.File_storefront_payments_v1_payments_proto.Services().ByName("PaymentService"), nil},
 		{"ordering", "STOREFRONT_ORDERING_ADDR", orderingv1.File_storefront_ordering_v1_ordering_proto.Services().ByName("OrderingService"), orderingv1.RegisterOrderingServiceHandler},
 	}
 }

@@ -1,0 +1,200 @@
+// Package app holds the payments context's use cases, the contract of
+// proto/storefront/payments/v1: charge an order, give a payment up, refund it, read it.
+// Every provider call is recorded as intended before it is made and carries an idempotency
+// key derived from the order and the step, so that a call repeated after a crash at any
+// point — before the provider answered, or after it answered and before the answer was
+// recorded — moves money at most once and learns the first answer.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/storefront/storefront/platform/aggregate"
+	"github.com/storefront/storefront/platform/errs"
+	"github.com/storefront/storefront/services/payments/internal/domain"
+)
+
+// Charge is a charge for a provider.
+type Charge struct {
+	// IdempotencyKey is the same for every attempt of the same charge.
+	IdempotencyKey string
+	OrderID        string
+	AmountMinor    int64
+	Currency       string
+	Method         string
+	Description    string
+}
+
+// RefundRefusedError is a refund the provider refused for good.
+type RefundRefusedError struct{ Reason string }
+
+func (e *RefundRefusedError) Error() string { return "refund refused: " + e.Reason }
+
+// Provider moves money (Stripe, PayPal). Errors other than the outcomes it returns are
+// transient: the call is made again, with the same key.
+type Provider interface {
+	Charge(ctx context.Context, c Charge) (domain.Outcome, error)
+	// Refund refunds amount of the charge ref once per key and returns the refund's
+	// reference, or a *RefundRefusedError.
+	Refund(ctx context.Context, key, ref string, amountMinor int64) (string, error)
+}
+
+// Payments loads and saves payments.
+type Payments = aggregate.Store[*domain.Payment]
+
+// Deps are what the use cases need.
+type Deps struct {
+	Payments *Payments
+	Stripe   Provider
+	Clock    func() time.Time
+	Log      *slog.Logger
+}
+
+// App is the payments context's use cases.
+type App struct{ d Deps }
+
+// New returns the use cases.
+func New(d Deps) *App {
+	if d.Clock == nil {
+		d.Clock = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	return &App{d: d}
+}
+
+func (a *App) now() time.Time { return a.d.Clock().UTC() }
+
+// ErrUnsupportedMethod is a payment method no provider here takes.
+var ErrUnsupportedMethod = errs.Field("payment_method", "must be a Stripe PaymentMethod id (pm_...)")
+
+// provider chooses the provider of a payment method.
+func (a *App) provider(method string) (string, Provider, error) {
+	if len(method) > 3 && method[:3] == "pm_" {
+		return domain.ProviderStripe, a.d.Stripe, nil
+	}
+	return "", nil, ErrUnsupportedMethod
+}
+
+func validOrderID(id string) error {
+	if id == "" || len(id) > 64 {
+		return errs.Field("order_id", "must be 1 to 64 characters")
+	}
+	return nil
+}
+
+// RequestPayment charges an order. A repeated call answers with the payment as it is,
+// completing a charge that an earlier call left unanswered.
+func (a *App) RequestPayment(ctx context.Context, orderID string, r domain.Request) (*domain.Payment, error) {
+	if err := validOrderID(orderID); err != nil {
+		return nil, err
+	}
+	name, _, err := a.provider(r.Method)
+	if err != nil {
+		return nil, err
+	}
+	r.Provider = name
+	p, err := a.d.Payments.UpdateOrNew(ctx, domain.PaymentStream(orderID), func(p *domain.Payment) error { return p.Request(r, a.now()) })
+	if err != nil {
+		return nil, err
+	}
+	if p.Status() != domain.StatusRequested {
+		return p, nil
+	}
+	return a.charge(ctx, p)
+}
+
+// charge makes (or repeats, with the same key) the charge of a requested payment and records
+// the answer.
+func (a *App) charge(ctx context.Context, p *domain.Payment) (*domain.Payment, error) {
+	_, provider, err := a.provider(p.Method())
+	if err != nil {
+		return nil, err
+	}
+	out, err := provider.Charge(ctx, Charge{IdempotencyKey: "order-" + p.OrderID() + "/charge", OrderID: p.OrderID(),
+		AmountMinor: p.AmountMinor(), Currency: p.Currency(), Method: p.Method(), Description: p.Description()})
+	if err != nil {
+		return nil, fmt.Errorf("charge order %s: %w", p.OrderID(), err)
+	}
+	return a.d.Payments.Update(ctx, p.StreamID(), func(p *domain.Payment) error { p.Settle(out, a.now()); return nil })
+}
+
+// ExpirePayment gives up an order's payment that has not succeeded. A charge that may be in
+// flight is first settled by repeating it with its key (the provider answers as it did, or
+// makes it now): a payment that succeeded is answered as it is, never given up.
+func (a *App) ExpirePayment(ctx context.Context, orderID string) (*domain.Payment, error) {
+	if err := validOrderID(orderID); err != nil {
+		return nil, err
+	}
+	stream := domain.PaymentStream(orderID)
+	p, err := a.d.Payments.Load(ctx, stream)
+	if err != nil && !errors.Is(err, aggregate.ErrNotFound) {
+		return nil, err
+	}
+	if err == nil && p.Status() == domain.StatusRequested {
+		if p, err = a.charge(ctx, p); err != nil {
+			return nil, err
+		}
+		if !p.Unsettled() {
+			return p, nil
+		}
+	}
+	return a.d.Payments.UpdateOrNew(ctx, stream, func(p *domain.Payment) error {
+		if p.Status() == domain.StatusRequested {
+			return fmt.Errorf("%w: the payment is being charged; retry", errs.Aborted)
+		}
+		p.Expire(a.now())
+		return nil
+	})
+}
+
+// RefundPayment refunds a succeeded payment once per refund id.
+func (a *App) RefundPayment(ctx context.Context, orderID, refundID string, amountMinor int64, reason string) (*domain.Payment, error) {
+	if err := validOrderID(orderID); err != nil {
+		return nil, err
+	}
+	p, err := a.d.Payments.Update(ctx, domain.PaymentStream(orderID), func(p *domain.Payment) error {
+		return p.AskRefund(refundID, amountMinor, reason, a.now())
+	})
+	if errors.Is(err, aggregate.ErrNotFound) {
+		return nil, domain.ErrPaymentNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	r, _ := p.Refund(refundID)
+	if r.Status != "pending" {
+		return p, nil
+	}
+	_, provider, err := a.provider(p.Method())
+	if err != nil {
+		return nil, err
+	}
+	ref, err := provider.Refund(ctx, "order-"+orderID+"/refund-"+refundID, p.ProviderRef(), amountMinor)
+	var refused *RefundRefusedError
+	if err != nil && !errors.As(err, &refused) {
+		return nil, fmt.Errorf("refund order %s: %w", orderID, err)
+	}
+	return a.d.Payments.Update(ctx, p.StreamID(), func(p *domain.Payment) error {
+		if refused != nil {
+			p.RefundOutcome(refundID, false, "", refused.Reason, a.now())
+		} else {
+			p.RefundOutcome(refundID, true, ref, "", a.now())
+		}
+		return nil
+	})
+}
+
+// GetPayment returns an order's payment.
+func (a *App) GetPayment(ctx context.Context, orderID string) (*domain.Payment, error) {
+	p, err := a.d.Payments.Load(ctx, domain.PaymentStream(orderID))
+	if errors.Is(err, aggregate.ErrNotFound) {
+		return nil, domain.ErrPaymentNotFound
+	}
+	return p, err
+}
