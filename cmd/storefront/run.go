@@ -155,7 +155,8 @@ func (l *launcher) dependencies(ctx context.Context, cfg Config) ([]string, erro
 		if err != nil {
 			return nil, err
 		}
-		env = append(env, "STRIPE_SECRET_KEY=sk_test_storefront_dev", "STOREFRONT_STRIPE_API_BASE="+base)
+		// stripe-mock takes any key of the test-mode form sk_test_ + letters and digits.
+		env = append(env, "STRIPE_SECRET_KEY=sk_test_storefrontdev", "STOREFRONT_STRIPE_API_BASE="+base)
 	}
 	if cfg.SMTPAddr == "" {
 		mail := filepath.Join(l.data, "mail")

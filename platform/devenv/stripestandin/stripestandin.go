@@ -209,10 +209,14 @@ func (h *Handler) createPaymentIntent(w http.ResponseWriter, r *http.Request, bo
 	}
 	if code, declineCode, declined := decline(pm); declined {
 		pi["status"], pi["amount_received"] = "requires_payment_method", 0
-		e := map[string]any{"type": "card_error", "code": code, "decline_code": declineCode, "message": "Your card was declined.",
-			"payment_intent": pi, "doc_url": "https://stripe.com/docs/error-codes/" + code}
-		pi["last_payment_error"] = e
-		writeError(w, http.StatusPaymentRequired, e)
+		e := func() map[string]any {
+			return map[string]any{"type": "card_error", "code": code, "decline_code": declineCode, "message": "Your card was declined.",
+				"doc_url": "https://stripe.com/docs/error-codes/" + code}
+		}
+		pi["last_payment_error"] = e()
+		body := e()
+		body["payment_intent"] = pi
+		writeError(w, http.StatusPaymentRequired, body)
 		return
 	}
 	pi["status"], pi["amount_received"] = "succeeded", pi["amount"]
