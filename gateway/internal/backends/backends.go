@@ -18,9 +18,9 @@ import (
 
 // Backend is one gRPC service served under /api/v1.
 type Backend struct {
-	Name     string
-	AddrEnv  string // the variable holding its gRPC address
-	Service  protoreflect.ServiceDescriptor
+	Name    string
+	AddrEnv string // the variable holding its gRPC address
+	Service protoreflect.ServiceDescriptor
 	// Register adds its routes; nil for a service without any.
 	Register func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
 }
