@@ -1,0 +1,144 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+
+	"github.com/storefront/storefront/platform/aggregate"
+	"github.com/storefront/storefront/platform/errs"
+	"github.com/storefront/storefront/platform/es/postgres"
+	"github.com/storefront/storefront/platform/testkit/pgtest"
+	"github.com/storefront/storefront/platform/testkit/stripetest"
+	"github.com/storefront/storefront/services/payments/internal/adapters"
+	"github.com/storefront/storefront/services/payments/internal/app"
+	"github.com/storefront/storefront/services/payments/internal/domain"
+)
+
+// crashing is a provider whose process "dies" after its first charge reached Stripe and
+// before the answer was recorded: the call returns an error although Stripe charged.
+type crashing struct {
+	app.Provider
+	crashes atomic.Int32
+}
+
+func (c *crashing) Charge(ctx context.Context, ch app.Charge) (domain.Outcome, error) {
+	out, err := c.Provider.Charge(ctx, ch)
+	if err == nil && c.crashes.Add(1) == 1 {
+		return domain.Outcome{}, errors.New("connection lost after the charge")
+	}
+	return out, err
+}
+
+func newApp(t *testing.T, provider app.Provider) *app.App {
+	t.Helper()
+	db := pgtest.New(t, postgres.Migrations("payments"))
+	store, err := postgres.New(db.Pool, "payments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	return app.New(app.Deps{Payments: aggregate.NewStore(store, domain.Registry(), domain.NewPayment), Stripe: provider})
+}
+
+func request(amount int64, method string) domain.Request {
+	return domain.Request{UserID: "u1", Method: method, Currency: "USD", AmountMinor: amount, Description: "test"}
+}
+
+// TestRequestPayment_CrashAfterTheChargeChargesOnce is issue 16's proof: the process dies
+// between Stripe's charge and the event append; the retry (the saga's redelivery) reaches
+// Stripe with the same idempotency key and records the first charge, and Stripe charged once.
+func TestRequestPayment_CrashAfterTheChargeChargesOnce(t *testing.T) {
+	srv := stripetest.Start(t)
+	provider := &crashing{Provider: adapters.NewStripe(stripetest.Key, srv.URL)}
+	a := newApp(t, provider)
+	ctx := t.Context()
+	if _, err := a.RequestPayment(ctx, "order-1", request(4_200, "pm_card_visa")); err == nil {
+		t.Fatal("the crashed call reported success")
+	}
+	p, err := a.RequestPayment(ctx, "order-1", request(4_200, "pm_card_visa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status() != domain.StatusSucceeded || p.ProviderRef() == "" {
+		t.Fatalf("status %d ref %q", p.Status(), p.ProviderRef())
+	}
+	if n := srv.Handler.Requests("/v1/payment_intents"); n != 1 {
+		t.Fatalf("Stripe was asked to charge %d times", n)
+	}
+	again, err := a.RequestPayment(ctx, "order-1", request(4_200, "pm_card_visa"))
+	if err != nil || again.ProviderRef() != p.ProviderRef() || srv.Handler.Requests("/v1/payment_intents") != 1 {
+		t.Fatalf("a settled payment asked again: %v %s", err, again.ProviderRef())
+	}
+	if _, err := a.RequestPayment(ctx, "order-1", request(4_300, "pm_card_visa")); !errors.Is(err, errs.FailedPrecondition) {
+		t.Fatalf("another amount for the order: %v", err)
+	}
+}
+
+func TestPayments_DeclineExpireRefund(t *testing.T) {
+	srv := stripetest.Start(t)
+	a := newApp(t, adapters.NewStripe(stripetest.Key, srv.URL))
+	ctx := t.Context()
+
+	t.Run("declined", func(t *testing.T) {
+		p, err := a.RequestPayment(ctx, "declined", request(1_000, "pm_card_chargeDeclined"))
+		if err != nil || p.Status() != domain.StatusDeclined || p.DeclineCode() != "card_declined" {
+			t.Fatalf("%v status %d code %q", err, p.Status(), p.DeclineCode())
+		}
+		if _, err := a.RefundPayment(ctx, "declined", "cancel", 1_000, "cancelled"); !errors.Is(err, errs.FailedPrecondition) {
+			t.Fatalf("refund of a declined payment: %v", err)
+		}
+	})
+	t.Run("expired in advance refuses the charge", func(t *testing.T) {
+		before := srv.Handler.Requests("/v1/payment_intents")
+		p, err := a.ExpirePayment(ctx, "early")
+		if err != nil || p.Status() != domain.StatusExpired {
+			t.Fatalf("%v %d", err, p.Status())
+		}
+		p, err = a.RequestPayment(ctx, "early", request(1_000, "pm_card_visa"))
+		if err != nil || p.Status() != domain.StatusExpired || srv.Handler.Requests("/v1/payment_intents") != before {
+			t.Fatalf("a request after the expiry: %v %d", err, p.Status())
+		}
+	})
+	t.Run("a succeeded payment is not given up", func(t *testing.T) {
+		if _, err := a.RequestPayment(ctx, "paid", request(2_000, "pm_card_visa")); err != nil {
+			t.Fatal(err)
+		}
+		p, err := a.ExpirePayment(ctx, "paid")
+		if err != nil || p.Status() != domain.StatusSucceeded {
+			t.Fatalf("%v %d", err, p.Status())
+		}
+	})
+	t.Run("refunds once per id, never beyond the charge", func(t *testing.T) {
+		if _, err := a.RequestPayment(ctx, "refund", request(3_000, "pm_card_visa")); err != nil {
+			t.Fatal(err)
+		}
+		before := srv.Handler.Requests("/v1/refunds")
+		for range 2 {
+			p, err := a.RefundPayment(ctx, "refund", "cancel", 2_000, "cancelled")
+			if err != nil || p.RefundedMinor() != 2_000 {
+				t.Fatalf("%v refunded %d", err, p.RefundedMinor())
+			}
+		}
+		if n := srv.Handler.Requests("/v1/refunds") - before; n != 1 {
+			t.Fatalf("%d refunds reached Stripe", n)
+		}
+		if _, err := a.RefundPayment(ctx, "refund", "return", 1_001, "returned"); !errors.Is(err, domain.ErrRefundTooLarge) {
+			t.Fatalf("a refund beyond the charge: %v", err)
+		}
+		if _, err := a.RefundPayment(ctx, "nothing", "cancel", 1, "cancelled"); !errors.Is(err, errs.NotFound) {
+			t.Fatalf("refund without a payment: %v", err)
+		}
+	})
+	t.Run("unsupported methods and bad requests change nothing", func(t *testing.T) {
+		for _, r := range []domain.Request{request(100, "paypal"), request(0, "pm_card_visa"), request(100, "")} {
+			if _, err := a.RequestPayment(ctx, "bad", r); !errors.Is(err, errs.InvalidArgument) {
+				t.Fatalf("%+v: %v", r, err)
+			}
+		}
+		if _, err := a.GetPayment(ctx, "bad"); !errors.Is(err, errs.NotFound) {
+			t.Fatalf("bad requests left a payment: %v", err)
+		}
+	})
+}
