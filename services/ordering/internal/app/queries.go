@@ -76,7 +76,7 @@ type OrderIndex interface {
 // ListOrders returns a page of the caller's orders, newest first, read-your-writes: the read
 // model's page is taken once it holds every change of the caller's orders that the event
 // store holds; if it does not catch up within ReadYourWritesWait (the projector is down or
-// far behind), the page is built from the event store.
+// far behind) or is not built yet, the page is built from the event store.
 func (a *App) ListOrders(ctx context.Context, p Page) (OrderPage, Resolved, error) {
 	var v errs.Validation
 	r := p.resolve(&v)
@@ -98,6 +98,9 @@ func (a *App) ListOrders(ctx context.Context, p Page) (OrderPage, Resolved, erro
 	deadline := time.Now().Add(a.d.ReadYourWritesWait)
 	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
 		have, err := a.d.Views.Versions(ctx, ids)
+		if errors.Is(err, errs.Unavailable) {
+			break // not built yet: the event store answers
+		}
 		if err != nil {
 			return OrderPage{}, r, err
 		}
