@@ -189,3 +189,40 @@ func TestCreateProduct_SKUClaimOnPostgres(t *testing.T) {
 		t.Fatalf("claim owner: %q %v", owner, err)
 	}
 }
+
+// TestRestockReservation_ReturnsSoldUnitsOnce: a returned order's sold units come back on
+// hand once however often the restock is asked; only a sold reservation can be restocked.
+func TestRestockReservation_ReturnsSoldUnitsOnce(t *testing.T) {
+	e := newPGEnv(t)
+	a := e.product(t, "KB-RET", 10)
+	b := e.product(t, "MOUSE-RET", 5)
+	ctx := context.Background()
+	lines := []domain.Line{{ProductID: a, Quantity: 3}, {ProductID: b, Quantity: 2}}
+	if _, err := e.app.Commands.ReserveStock.Handle(ctx, app.ReserveStock{OrderID: "order-ret", Items: lines}); err != nil {
+		t.Fatal(err)
+	}
+	restock := func() error {
+		return e.app.Commands.RestockReservation.Handle(ctx, app.RestockReservation{OrderID: "order-ret"})
+	}
+	if err := restock(); !errors.Is(err, errs.FailedPrecondition) {
+		t.Fatalf("restock before the sale: %v", err)
+	}
+	if err := e.app.Commands.CommitReservation.Handle(ctx, app.CommitReservation{OrderID: "order-ret"}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := restock(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pa, pb := e.checkStream(t, a), e.checkStream(t, b)
+	if pa.OnHand() != 10 || pa.Available() != 10 || pb.OnHand() != 5 || pb.Available() != 5 {
+		t.Fatalf("after the return: a %d/%d b %d/%d", pa.OnHand(), pa.Available(), pb.OnHand(), pb.Available())
+	}
+	if err := e.app.Commands.ReleaseReservation.Handle(ctx, app.ReleaseReservation{OrderID: "order-ret"}); !errors.Is(err, errs.FailedPrecondition) {
+		t.Fatalf("release after the return: %v", err)
+	}
+	if err := e.app.Commands.RestockReservation.Handle(ctx, app.RestockReservation{OrderID: "no-such-order"}); !errors.Is(err, errs.NotFound) {
+		t.Fatalf("restock of an unknown order: %v", err)
+	}
+}

@@ -15,7 +15,7 @@ func TestEvents_CatalogueHasEveryEventMessage(t *testing.T) {
 		t.Fatalf("not in domain.Events(): %v", missing)
 	}
 	private := PrivateEventTypes()
-	if len(private) != 5 {
+	if len(private) != 6 {
 		t.Fatalf("private types %v", private)
 	}
 	for _, name := range private {
