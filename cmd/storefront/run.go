@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -225,7 +226,13 @@ func (l *launcher) stripeMock(ctx context.Context) (string, error) {
 	if _, err := os.Stat(path); err != nil {
 		return "", fmt.Errorf("stripe-mock not found in %s (run `make tools`): %w", l.bin, err)
 	}
-	c, err := l.start("stripe-mock", path, []string{"-http-addr", addr, "-https-addr", "127.0.0.1:"}, os.Environ())
+	// stripe-mock prints every request it gets: that goes to its own log, not the fleet's.
+	out, err := os.OpenFile(filepath.Join(l.data, "stripe-mock.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return "", err
+	}
+	l.teardown = append(l.teardown, func(context.Context) { _ = out.Close() })
+	c, err := l.startTo("stripe-mock", path, []string{"-http-addr", addr, "-https-addr", "127.0.0.1:"}, os.Environ(), out)
 	if err != nil {
 		return "", err
 	}
@@ -257,10 +264,15 @@ type child struct {
 }
 
 func (l *launcher) start(name, path string, args, env []string) (*child, error) {
+	return l.startTo(name, path, args, env, os.Stderr)
+}
+
+// startTo is start with the child's output going to out.
+func (l *launcher) startTo(name, path string, args, env []string, out io.Writer) (*child, error) {
 	cmd := exec.Command(path, args...)
 	cmd.Env = env
-	cmd.Stdout = os.Stderr
-	cmd.Stderr = os.Stderr
+	cmd.Stdout = out
+	cmd.Stderr = out
 	// Its own process group, so a terminal's Ctrl-C reaches only the launcher, which stops the
 	// children in order; Pdeathsig kills it should the launcher die without stopping it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

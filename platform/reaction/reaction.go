@@ -5,9 +5,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -54,6 +56,9 @@ type Reaction struct {
 	// acknowledged unseen. Empty: every event of the context.
 	Types  []string
 	Handle Handler
+	// Concurrency is how many events of different streams one process handles at once
+	// (default 1); one stream's events are always handled one after the other, in order.
+	Concurrency int
 }
 
 var validName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,40}$`)
@@ -186,20 +191,50 @@ func (r *Runner) consume(ctx context.Context, re Reaction) error {
 	return nil
 }
 
-// fetchBatch bounds a fetch: handlers run one after the other, and the messages waiting
-// behind a slow one must not see their AckWait run out (each one's starts again when its
-// handling starts).
+// fetchBatch bounds a fetch per worker: handlers run one after the other on a worker, and
+// the messages waiting behind a slow one must not see their AckWait run out (each one's
+// starts again when its handling starts).
 const fetchBatch = 8
 
-// fetchLoop fetches and handles batches until ctx ends or the consumer fails.
+// fetchLoop fetches and handles batches until ctx ends or the consumer fails. With
+// Concurrency n > 1 the messages go to n workers by their stream, so that one stream's events
+// are handled one after the other, in the order they came, and different streams' at once.
 func (r *Runner) fetchLoop(ctx context.Context, re Reaction, cons jetstream.Consumer, log *slog.Logger) error {
+	n := max(re.Concurrency, 1)
+	handle := func(msg jetstream.Msg) { r.deliver(ctx, re, msg, log) }
+	if n > 1 {
+		workers := make([]chan jetstream.Msg, n)
+		var wg sync.WaitGroup
+		for i := range workers {
+			workers[i] = make(chan jetstream.Msg, fetchBatch)
+			wg.Go(func() {
+				for msg := range workers[i] {
+					r.deliver(ctx, re, msg, log)
+				}
+			})
+		}
+		defer func() {
+			for _, w := range workers {
+				close(w)
+			}
+			wg.Wait()
+		}()
+		handle = func(msg jetstream.Msg) {
+			h := fnv.New32a()
+			_, _ = h.Write([]byte(msg.Headers().Get(natsbus.HeaderStream)))
+			select {
+			case workers[h.Sum32()%uint32(n)] <- msg:
+			case <-ctx.Done():
+			}
+		}
+	}
 	for ctx.Err() == nil {
-		batch, err := cons.Fetch(fetchBatch, jetstream.FetchMaxWait(r.cfg.FetchWait))
+		batch, err := cons.Fetch(fetchBatch*n, jetstream.FetchMaxWait(r.cfg.FetchWait))
 		if err != nil {
 			return err
 		}
 		for msg := range batch.Messages() {
-			r.deliver(ctx, re, msg, log)
+			handle(msg)
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
 			return err

@@ -388,3 +388,44 @@ func TestReaction_TwoReactionsToOneEventEachHaveTheirEffect(t *testing.T) {
 		t.Fatalf("total %d, want 2 (one effect per reaction)", got)
 	}
 }
+
+// TestReaction_ConcurrencyKeepsEachStreamInOrder: with Concurrency 4, events of different
+// streams are handled at once, and each stream's events one after the other, in order.
+func TestReaction_ConcurrencyKeepsEachStreamInOrder(t *testing.T) {
+	e := newEnv(t)
+	var mu sync.Mutex
+	running, most := 0, 0
+	last := map[string]int64{}
+	done := make(chan struct{}, 200)
+	e.run(nil, reaction.Reaction{Name: "parallel", Context: e.context, Concurrency: 4, Handle: func(ctx context.Context, ev es.RecordedEvent) error {
+		mu.Lock()
+		running++
+		most = max(most, running)
+		if ev.Version != last[ev.StreamID]+1 {
+			t.Errorf("stream %s: version %d after %d", ev.StreamID, ev.Version, last[ev.StreamID])
+		}
+		last[ev.StreamID] = ev.Version
+		mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+		mu.Lock()
+		running--
+		mu.Unlock()
+		done <- struct{}{}
+		return nil
+	}})
+	for i := range 120 {
+		e.publish(fmt.Sprintf("order-%d", i%12), wrapperspb.Int64(int64(i)))
+	}
+	for range 120 {
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Fatal("not every event was handled")
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if most < 2 {
+		t.Fatalf("at most %d handled at once", most)
+	}
+}

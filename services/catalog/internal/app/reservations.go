@@ -191,11 +191,21 @@ type CommitReservationHandler struct{ d Deps }
 // Handle settles the reservation as committed and takes the held units off the stock on
 // hand. It is idempotent; only a confirmed reservation can be committed.
 func (h CommitReservationHandler) Handle(ctx context.Context, cmd CommitReservation) error {
-	if err := domain.ValidateOrderID(cmd.OrderID); err != nil {
+	return h.d.settleThenProducts(ctx, "commit", cmd.OrderID,
+		func(r *domain.Reservation, now time.Time) error { return r.Commit(now) },
+		func(p *domain.Product, l domain.Line, now time.Time) { p.CommitHold(cmd.OrderID, now) })
+}
+
+// settleThenProducts settles an order's reservation with settle, then changes each of its
+// products with change (each change idempotent per order): the reservation's stream says
+// what the products must become, so a repeated or resumed call finishes the same way.
+func (d Deps) settleThenProducts(ctx context.Context, what, orderID string, settle func(*domain.Reservation, time.Time) error,
+	change func(*domain.Product, domain.Line, time.Time)) error {
+	if err := domain.ValidateOrderID(orderID); err != nil {
 		return err
 	}
-	now := h.d.Clock()
-	r, err := h.d.Reservations.Update(ctx, domain.ReservationStream(cmd.OrderID), func(r *domain.Reservation) error { return r.Commit(now) })
+	now := d.Clock()
+	r, err := d.Reservations.Update(ctx, domain.ReservationStream(orderID), func(r *domain.Reservation) error { return settle(r, now) })
 	if errors.Is(err, aggregate.ErrNotFound) {
 		return domain.ErrReservationNotFound
 	}
@@ -203,12 +213,12 @@ func (h CommitReservationHandler) Handle(ctx context.Context, cmd CommitReservat
 		return err
 	}
 	for _, l := range r.Lines() {
-		_, err := h.d.Products.Update(ctx, domain.ProductStream(l.ProductID), func(p *domain.Product) error {
-			p.CommitHold(cmd.OrderID, now)
+		_, err := d.Products.Update(ctx, domain.ProductStream(l.ProductID), func(p *domain.Product) error {
+			change(p, l, now)
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("commit product %s for order %s: %w", l.ProductID, cmd.OrderID, err)
+			return fmt.Errorf("%s product %s for order %s: %w", what, l.ProductID, orderID, err)
 		}
 	}
 	return nil
@@ -226,25 +236,7 @@ type RestockReservationHandler struct{ d Deps }
 // stock on hand (once per product and order). It is idempotent; only a committed
 // reservation can be restocked.
 func (h RestockReservationHandler) Handle(ctx context.Context, cmd RestockReservation) error {
-	if err := domain.ValidateOrderID(cmd.OrderID); err != nil {
-		return err
-	}
-	now := h.d.Clock()
-	r, err := h.d.Reservations.Update(ctx, domain.ReservationStream(cmd.OrderID), func(r *domain.Reservation) error { return r.Return(now) })
-	if errors.Is(err, aggregate.ErrNotFound) {
-		return domain.ErrReservationNotFound
-	}
-	if err != nil {
-		return err
-	}
-	for _, l := range r.Lines() {
-		_, err := h.d.Products.Update(ctx, domain.ProductStream(l.ProductID), func(p *domain.Product) error {
-			p.Restock(cmd.OrderID, l.Quantity, now)
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("restock product %s for order %s: %w", l.ProductID, cmd.OrderID, err)
-		}
-	}
-	return nil
+	return h.d.settleThenProducts(ctx, "restock", cmd.OrderID,
+		func(r *domain.Reservation, now time.Time) error { return r.Return(now) },
+		func(p *domain.Product, l domain.Line, now time.Time) { p.Restock(cmd.OrderID, l.Quantity, now) })
 }

@@ -48,6 +48,9 @@ type Config struct {
 	// CheckoutDeadline is how long an order may stay pending before it is cancelled
 	// (STOREFRONT_CHECKOUT_DEADLINE, default 15m).
 	CheckoutDeadline time.Duration
+	// SagaConcurrency is how many orders the saga moves at once in this process
+	// (STOREFRONT_SAGA_CONCURRENCY, default 16).
+	SagaConcurrency int
 }
 
 func loadConfig(env *config.Env) (Config, error) {
@@ -58,6 +61,7 @@ func loadConfig(env *config.Env) (Config, error) {
 	cfg.IdentityAddr = env.HostPort("STOREFRONT_IDENTITY_ADDR", "127.0.0.1:9101")
 	cfg.PaymentsAddr = env.HostPort("STOREFRONT_PAYMENTS_ADDR", "127.0.0.1:9105")
 	cfg.CheckoutDeadline = env.Duration("STOREFRONT_CHECKOUT_DEADLINE", 15*time.Minute)
+	cfg.SagaConcurrency = env.Int("STOREFRONT_SAGA_CONCURRENCY", 16, 1, 256)
 	if cfg.CheckoutDeadline < time.Second {
 		env.Fail("STOREFRONT_CHECKOUT_DEADLINE", "must be at least 1s")
 	}
@@ -121,7 +125,7 @@ func run(ctx context.Context) error {
 		return fmt.Errorf("jetstream: %w", err)
 	}
 	saga, err := ports.Saga(reaction.Config{JetStream: js, DB: p.Pool, Schema: name, Logger: p.Log, Propagator: p.Tel.Propagator},
-		application, registry, name)
+		application, registry, name, cfg.SagaConcurrency)
 	if err != nil {
 		return err
 	}

@@ -191,17 +191,7 @@ const MaxAnalyticsRange = 5 * 366 * 24 * time.Hour
 // now, from to to − 30 days.
 func (a *App) Analytics(ctx context.Context, fromText, toText string) (*orderingv1.Analytics, error) {
 	var v errs.Validation
-	parse := func(field, s string) time.Time {
-		if s == "" {
-			return time.Time{}
-		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			v.Add(field, "must be an RFC 3339 time, e.g. 2026-11-24T10:00:00Z")
-		}
-		return t.UTC()
-	}
-	from, to := parse("from", fromText), parse("to", toText)
+	from, to := ParseTime(&v, "from", fromText), ParseTime(&v, "to", toText)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -218,4 +208,17 @@ func (a *App) Analytics(ctx context.Context, fromText, toText string) (*ordering
 		return nil, errs.Field("from", fmt.Sprintf("the range may span at most %d days", int(MaxAnalyticsRange.Hours()/24)))
 	}
 	return a.d.Views.Analytics(ctx, from, to)
+}
+
+// ParseTime reads an optional RFC 3339 time of a request ("" is the zero time), recording a
+// malformed one in v.
+func ParseTime(v *errs.Validation, field, s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		v.Add(field, "must be an RFC 3339 time, e.g. 2026-11-24T10:00:00Z")
+	}
+	return t.UTC()
 }

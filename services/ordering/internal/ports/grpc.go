@@ -5,7 +5,6 @@ package ports
 
 import (
 	"context"
-	"time"
 
 	"google.golang.org/grpc/metadata"
 
@@ -119,8 +118,8 @@ func (s GRPC) CreateDiscount(ctx context.Context, r *orderingv1.CreateDiscountRe
 	if r.MinSubtotal != nil {
 		t.MinSubtotal = s.amount(&v, "min_subtotal", r.GetMinSubtotal())
 	}
-	t.StartsAt = optionalTime(&v, "starts_at", r.GetStartsAt())
-	t.ExpiresAt = optionalTime(&v, "expires_at", r.GetExpiresAt())
+	t.StartsAt = app.ParseTime(&v, "starts_at", r.GetStartsAt())
+	t.ExpiresAt = app.ParseTime(&v, "expires_at", r.GetExpiresAt())
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -159,17 +158,6 @@ func (s GRPC) amount(v *errs.Validation, field string, m *typev1.Money) int64 {
 		v.Add(field+".amount", err.Error())
 	}
 	return n
-}
-
-func optionalTime(v *errs.Validation, field, s string) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		v.Add(field, "must be an RFC 3339 time, e.g. 2026-11-24T10:00:00Z")
-	}
-	return t.UTC()
 }
 
 func actorID(ctx context.Context) string { return reqctx.From(ctx).Actor.UserID }

@@ -16,8 +16,10 @@ const SagaName = "checkout"
 // Saga returns the runner of the checkout saga: the reaction to the ordering context's own
 // events (bus names its JetStream stream: "ordering", or a test's prefixed one) and the
 // saga's timers.
-func Saga(cfg reaction.Config, a *app.App, registry *events.Registry, bus string) (*reaction.Runner, error) {
-	r, err := reaction.New(cfg, reaction.Reaction{Name: SagaName, Context: bus, Types: registry.Types(),
+// concurrency is how many orders one process moves at once (each order's events one after
+// the other).
+func Saga(cfg reaction.Config, a *app.App, registry *events.Registry, bus string, concurrency int) (*reaction.Runner, error) {
+	r, err := reaction.New(cfg, reaction.Reaction{Name: SagaName, Context: bus, Types: registry.Types(), Concurrency: concurrency,
 		Handle: func(ctx context.Context, ev es.RecordedEvent) error {
 			m, err := registry.Decode(ev)
 			if err != nil {
