@@ -262,6 +262,8 @@ type level struct {
 	samples []sample
 	backlog int
 	cpu     time.Duration
+	// usage is every process's CPU time, by name, for the report.
+	usage map[string]time.Duration
 }
 
 func (b *bench) level(ctx context.Context, buyers int, tokens []string, products []string, d time.Duration) (level, error) {
@@ -293,7 +295,8 @@ func (b *bench) level(ctx context.Context, buyers int, tokens []string, products
 	l.window = time.Since(start)
 	after := proccpu.Take()
 	l.orders = len(l.samples)
-	for name, cpu := range b.procs.Usage(before, after) {
+	l.usage = b.procs.Usage(before, after)
+	for name, cpu := range l.usage {
 		if strings.HasPrefix(name, "fleet:") || name == "postgres" || name == "redis-server" {
 			l.cpu += cpu
 		}
@@ -394,6 +397,7 @@ func (b *bench) measure(ctx context.Context, cfg config, adminEmail, adminPasswo
 			percentile(l.samples, 0.5, func(s sample) time.Duration { return s.post }), percentile(l.samples, 0.99, func(s sample) time.Duration { return s.post }),
 			percentile(l.samples, 0.5, func(s sample) time.Duration { return s.paid }), percentile(l.samples, 0.99, func(s sample) time.Duration { return s.paid }),
 			l.backlog, float64(l.cpu.Microseconds())/1000/float64(max(l.orders, 1)))
+		b.note("  CPU per order:%s", compare.CPUPerOp(l.usage, float64(l.orders)))
 	}
 	end, err := b.counters(ctx)
 	if err != nil {
