@@ -51,6 +51,10 @@ type Config struct {
 	// SagaConcurrency is how many orders the saga moves at once in this process
 	// (STOREFRONT_SAGA_CONCURRENCY, default 16).
 	SagaConcurrency int
+	// SagaAckWait is how long a step may take before its event is delivered again — also how
+	// soon a step that a dead process left half-done resumes (STOREFRONT_SAGA_ACK_WAIT,
+	// default 1m).
+	SagaAckWait time.Duration
 }
 
 func loadConfig(env *config.Env) (Config, error) {
@@ -62,6 +66,10 @@ func loadConfig(env *config.Env) (Config, error) {
 	cfg.PaymentsAddr = env.HostPort("STOREFRONT_PAYMENTS_ADDR", "127.0.0.1:9105")
 	cfg.CheckoutDeadline = env.Duration("STOREFRONT_CHECKOUT_DEADLINE", 15*time.Minute)
 	cfg.SagaConcurrency = env.Int("STOREFRONT_SAGA_CONCURRENCY", 16, 1, 256)
+	cfg.SagaAckWait = env.Duration("STOREFRONT_SAGA_ACK_WAIT", time.Minute)
+	if cfg.SagaAckWait < time.Second {
+		env.Fail("STOREFRONT_SAGA_ACK_WAIT", "must be at least 1s")
+	}
 	if cfg.CheckoutDeadline < time.Second {
 		env.Fail("STOREFRONT_CHECKOUT_DEADLINE", "must be at least 1s")
 	}
@@ -124,7 +132,8 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	saga, err := ports.Saga(reaction.Config{JetStream: js, DB: p.Pool, Schema: name, Logger: p.Log, Propagator: p.Tel.Propagator},
+	saga, err := ports.Saga(reaction.Config{JetStream: js, DB: p.Pool, Schema: name, Logger: p.Log, Propagator: p.Tel.Propagator,
+		AckWait: cfg.SagaAckWait},
 		application, registry, name, cfg.SagaConcurrency)
 	if err != nil {
 		return err
