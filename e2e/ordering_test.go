@@ -33,6 +33,7 @@ func TestCheckout(t *testing.T) {
 
 	t.Run("paid", c.testPaid)
 	t.Run("declined", c.testDeclined)
+	t.Run("paypal", c.testPayPal)
 	t.Run("bad input changes nothing", c.testNegative)
 	t.Run("idempotency key", c.testIdempotency)
 	t.Run("50 buyers for 10 units", c.testNoOversell)
@@ -222,6 +223,69 @@ func (c checkoutClient) testDeclined(t *testing.T) {
 	o := c.settled(t, token, r.json(t)["id"].(string), "cancelled", "paid")
 	if o["status"] != "cancelled" || o["cancellation_reason"] != "payment_declined" || o["payment"].(map[string]any)["status"] != "declined" {
 		t.Fatalf("declined order: %v", o)
+	}
+	c.eventuallyStock(t, p, 3)
+}
+
+func (c checkoutClient) testPayPal(t *testing.T) {
+	p := c.cart.product(t, c.category, "75.00", 3)
+	token := c.buyerWith(t, "paypal", p, 2)
+	r := c.place(t, token, map[string]any{"shipping_address": shipTo, "payment_method": "paypal"})
+	if r.status != 201 {
+		t.Fatalf("POST /orders: %d %s", r.status, r.body)
+	}
+	id := r.json(t)["id"].(string)
+	// The order waits for the buyer at PayPal's approval link.
+	var approval string
+	deadline := time.Now().Add(20 * time.Second)
+	for approval == "" {
+		o := c.f.do(t, "GET", "/api/v1/orders/"+id, nil, token).json(t)
+		pay := o["payment"].(map[string]any)
+		if pay["provider"] != "paypal" || o["status"] != "pending" || pay["status"] != "pending" {
+			t.Fatalf("a PayPal order: %v", o)
+		}
+		approval = pay["approval_url"].(string)
+		if time.Now().After(deadline) {
+			t.Fatalf("no approval URL: %v", o)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	capture := "/api/v1/orders/" + id + "/payment/capture"
+	assertError(t, c.f.do(t, "POST", capture, map[string]any{}, token), 409, "failed_precondition")
+	_, other := register(t, c.f, "paypal-nosy")
+	assertError(t, c.f.do(t, "POST", capture, map[string]any{}, other["access_token"].(string)), 404, "not_found")
+	// The buyer opens the link (PayPal then sends them back to the store).
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noRedirect.Get(approval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "/orders/"+id) {
+		t.Fatalf("approval: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	r = c.f.do(t, "POST", capture, map[string]any{}, token)
+	if r.status != 200 || r.json(t)["status"] != "paid" {
+		t.Fatalf("capture: %d %s", r.status, r.body)
+	}
+	o := r.json(t)
+	if pay := o["payment"].(map[string]any); pay["status"] != "succeeded" || pay["approval_url"] != "" || !strings.HasPrefix(pay["provider_ref"].(string), "CAP") {
+		t.Fatalf("captured payment: %v", pay)
+	}
+	if again := c.f.do(t, "POST", capture, map[string]any{}, token); again.status != 200 || again.json(t)["status"] != "paid" {
+		t.Fatalf("capture again: %d %s", again.status, again.body)
+	}
+	c.eventuallyStock(t, p, 1)
+	// Cancelling refunds through PayPal's capture refunds, once.
+	if r := c.f.do(t, "POST", "/api/v1/orders/"+id+"/cancel", map[string]any{}, token); r.status != 200 {
+		t.Fatalf("cancel: %d %s", r.status, r.body)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for c.f.do(t, "GET", "/api/v1/orders/"+id, nil, token).json(t)["payment"].(map[string]any)["refunded"] != true {
+		if time.Now().After(deadline) {
+			t.Fatal("the PayPal order was never refunded")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	c.eventuallyStock(t, p, 3)
 }

@@ -24,6 +24,9 @@ type Config struct {
 	RedisURL     string // empty: local if it answers, else none
 	StripeKey    string
 	StripeBase   string // empty (with no key): stripe-mock
+	PayPalID     string
+	PayPalSecret string
+	PayPalBase   string // empty (with no id): the local PayPal stand-in
 	SMTPAddr     string // empty: mails are written under the data directory
 	AdminEmail   string
 	AdminPass    string
@@ -35,23 +38,29 @@ type Config struct {
 
 func loadConfig(env *config.Env, dataDir string) (Config, error) {
 	cfg := Config{
-		HTTPAddr:    env.HostPort("STOREFRONT_HTTP_ADDR", "127.0.0.1:8080"),
-		DatabaseURL: env.URL("STOREFRONT_DATABASE_URL", "", "postgres", "postgresql"),
-		NATSURL:     env.URL("STOREFRONT_NATS_URL", "", "nats", "tls"),
-		RedisURL:    env.URL("STOREFRONT_REDIS_URL", "", "redis", "rediss"),
-		StripeKey:   env.String("STRIPE_SECRET_KEY", ""),
-		StripeBase:  env.URL("STOREFRONT_STRIPE_API_BASE", "", "http", "https"),
-		SMTPAddr:    env.HostPort("STOREFRONT_SMTP_ADDR", ""),
-		AdminEmail:  env.String("STOREFRONT_ADMIN_EMAIL", ""),
-		AdminPass:   env.String("STOREFRONT_ADMIN_PASSWORD", ""),
-		RateAuth:    env.Rate("STOREFRONT_RATE_LIMIT_AUTH", config.Rate{Limit: 5, Period: 15 * time.Minute}),
-		RateAPI:     env.Rate("STOREFRONT_RATE_LIMIT_API", config.Rate{Limit: 100, Period: time.Minute}),
-		RateAdmin:   env.Rate("STOREFRONT_RATE_LIMIT_ADMIN", config.Rate{Limit: 200, Period: time.Minute}),
+		HTTPAddr:     env.HostPort("STOREFRONT_HTTP_ADDR", "127.0.0.1:8080"),
+		DatabaseURL:  env.URL("STOREFRONT_DATABASE_URL", "", "postgres", "postgresql"),
+		NATSURL:      env.URL("STOREFRONT_NATS_URL", "", "nats", "tls"),
+		RedisURL:     env.URL("STOREFRONT_REDIS_URL", "", "redis", "rediss"),
+		StripeKey:    env.String("STRIPE_SECRET_KEY", ""),
+		StripeBase:   env.URL("STOREFRONT_STRIPE_API_BASE", "", "http", "https"),
+		SMTPAddr:     env.HostPort("STOREFRONT_SMTP_ADDR", ""),
+		PayPalID:     env.String("PAYPAL_CLIENT_ID", ""),
+		PayPalSecret: env.String("PAYPAL_CLIENT_SECRET", ""),
+		PayPalBase:   env.URL("STOREFRONT_PAYPAL_API_BASE", "", "http", "https"),
+		AdminEmail:   env.String("STOREFRONT_ADMIN_EMAIL", ""),
+		AdminPass:    env.String("STOREFRONT_ADMIN_PASSWORD", ""),
+		RateAuth:     env.Rate("STOREFRONT_RATE_LIMIT_AUTH", config.Rate{Limit: 5, Period: 15 * time.Minute}),
+		RateAPI:      env.Rate("STOREFRONT_RATE_LIMIT_API", config.Rate{Limit: 100, Period: time.Minute}),
+		RateAdmin:    env.Rate("STOREFRONT_RATE_LIMIT_ADMIN", config.Rate{Limit: 200, Period: time.Minute}),
 	}
 	env.LogLevel("STOREFRONT_LOG_LEVEL", 0) // validated here too, so start-up fails before anything runs
 	cfg.PublicURL = env.URL("STOREFRONT_PUBLIC_URL", "http://"+cfg.HTTPAddr, "http", "https")
 	if (cfg.StripeKey == "") != (cfg.StripeBase == "") {
 		env.Fail("STRIPE_SECRET_KEY", "set it together with STOREFRONT_STRIPE_API_BASE, or neither (then stripe-mock runs)")
+	}
+	if (cfg.PayPalID == "") != (cfg.PayPalBase == "") || (cfg.PayPalID == "") != (cfg.PayPalSecret == "") {
+		env.Fail("PAYPAL_CLIENT_ID", "set it with PAYPAL_CLIENT_SECRET and STOREFRONT_PAYPAL_API_BASE, or none of them (then the local PayPal stand-in runs)")
 	}
 	if (cfg.AdminEmail == "") != (cfg.AdminPass == "") {
 		env.Fail("STOREFRONT_ADMIN_EMAIL", "set it together with STOREFRONT_ADMIN_PASSWORD, or neither (then a dev admin is made)")

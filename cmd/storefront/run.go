@@ -21,6 +21,7 @@ import (
 
 	"github.com/storefront/storefront/platform/config"
 	"github.com/storefront/storefront/platform/devenv"
+	"github.com/storefront/storefront/platform/devenv/paypalstandin"
 	"github.com/storefront/storefront/platform/devenv/stripestandin"
 )
 
@@ -159,6 +160,15 @@ func (l *launcher) dependencies(ctx context.Context, cfg Config) ([]string, erro
 		// stripe-mock takes any key of the test-mode form sk_test_ + letters and digits.
 		env = append(env, "STRIPE_SECRET_KEY=sk_test_storefrontdev", "STOREFRONT_STRIPE_API_BASE="+base)
 	}
+	if cfg.PayPalID != "" {
+		env = append(env, "PAYPAL_CLIENT_ID="+cfg.PayPalID, "PAYPAL_CLIENT_SECRET="+cfg.PayPalSecret, "STOREFRONT_PAYPAL_API_BASE="+cfg.PayPalBase)
+	} else {
+		base, err := l.payPal()
+		if err != nil {
+			return nil, err
+		}
+		env = append(env, "PAYPAL_CLIENT_ID=storefront-dev", "PAYPAL_CLIENT_SECRET=storefront-dev-secret", "STOREFRONT_PAYPAL_API_BASE="+base)
+	}
 	if cfg.SMTPAddr == "" {
 		mail := filepath.Join(l.data, "mail")
 		if err := os.MkdirAll(mail, 0o755); err != nil {
@@ -253,6 +263,22 @@ func (l *launcher) stripeMock(ctx context.Context) (string, error) {
 	go func() { _ = srv.Serve(lis) }()
 	l.teardown = append(l.teardown, func(ctx context.Context) { _ = srv.Shutdown(ctx) })
 	return "http://" + lis.Addr().String(), nil
+}
+
+// payPal serves the local PayPal stand-in (PayPal's sandbox is not reachable here) in this
+// process, for the credentials the launcher gives the payments service.
+func (l *launcher) payPal() (string, error) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	h := paypalstandin.New("storefront-dev", "storefront-dev-secret")
+	base := "http://" + lis.Addr().String()
+	h.SetBase(base)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(lis) }()
+	l.teardown = append(l.teardown, func(ctx context.Context) { _ = srv.Shutdown(ctx) })
+	return base, nil
 }
 
 // child is a running process of the fleet.
@@ -391,6 +417,7 @@ func (l *launcher) banner(cfg Config, env []string, metrics map[string]string, t
 		fmt.Fprintf(&b, "  Redis       %s\n", redactURL(r))
 	}
 	fmt.Fprintf(&b, "  Stripe API  %s\n", lookup(env, "STOREFRONT_STRIPE_API_BASE"))
+	fmt.Fprintf(&b, "  PayPal API  %s\n", lookup(env, "STOREFRONT_PAYPAL_API_BASE"))
 	if m := lookup(env, "STOREFRONT_MAIL_DIR"); m != "" {
 		fmt.Fprintf(&b, "  Mail        written to %s\n", m)
 	}

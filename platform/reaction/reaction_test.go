@@ -55,9 +55,7 @@ func newEnv(t *testing.T) *env {
 	db := pgtest.New(t, projector.Migrations(), postgres.Migrations(schema), reaction.Migrations(schema))
 	n := natstest.New(t)
 	e := &env{t: t, db: db, nats: n, context: n.Prefix + "_orders", seq: map[string]int64{}}
-	if _, err := n.JS.CreateStream(t.Context(), natsbus.StreamConfig(e.context, 1, time.Hour)); err != nil {
-		t.Fatal(err)
-	}
+	n.CreateStream(t, natsbus.StreamConfig(e.context, 1, time.Hour))
 	store, err := postgres.New(db.Pool, schema)
 	if err != nil {
 		t.Fatal(err)

@@ -132,6 +132,17 @@ func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, schema string, ev es.
 	return changeOrder(ctx, tx, q, strings.TrimPrefix(ev.StreamID, "order-"), ev.Version, m)
 }
 
+// provider is who takes an order's payment, as the ordering service says it.
+func provider(e *orderingv1.OrderPlaced) string {
+	switch {
+	case e.TotalMinor == 0:
+		return "none"
+	case e.PaymentMethod == "paypal":
+		return "paypal"
+	}
+	return "stripe"
+}
+
 func at(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
 func optionalTime(us int64) *time.Time {
@@ -149,7 +160,7 @@ func placeOrder(ctx context.Context, tx pgx.Tx, q func(string) string, e *orderi
 	m := func(minor int64) *typev1.Money { return &typev1.Money{Amount: money.Format(minor, cur), Currency: cur} }
 	doc := &orderingv1.Order{Id: e.OrderId, Status: "pending", Subtotal: m(e.SubtotalMinor), Discount: m(e.DiscountMinor),
 		Total: m(e.TotalMinor), DiscountCode: e.DiscountCode, Items: []*orderingv1.OrderItem{},
-		Payment:       &orderingv1.Payment{Status: "pending"},
+		Payment:       &orderingv1.Payment{Status: "pending", Provider: provider(e)},
 		StatusHistory: []*orderingv1.StatusChange{{Status: "pending", At: stamp(e.PlacedAt)}},
 		CreatedAt:     stamp(e.PlacedAt), UpdatedAt: stamp(e.PlacedAt)}
 	if a := e.ShippingAddress; a != nil {
@@ -204,16 +215,17 @@ func changeOrder(ctx context.Context, tx pgx.Tx, q func(string) string, orderID 
 	case *orderingv1.PaymentRequested:
 		doc.UpdatedAt = stamp(e.RequestedAt)
 	case *orderingv1.PaymentAwaitingCustomer:
-		doc.Payment.ProviderRef = e.ProviderRef
+		doc.Payment.ProviderRef, doc.Payment.ApprovalUrl = e.ProviderRef, e.ActionUrl
 	case *orderingv1.OrderPaid:
 		doc.Payment.Status = e.PaymentStatus
 		if e.ProviderRef != "" {
 			doc.Payment.ProviderRef = e.ProviderRef
 		}
 		paid = true
+		doc.Payment.ApprovalUrl = ""
 		status("paid", e.PaidAt)
 	case *orderingv1.OrderCancelled:
-		doc.CancellationReason = e.Reason
+		doc.CancellationReason, doc.Payment.ApprovalUrl = e.Reason, ""
 		if e.Reason == "payment_declined" {
 			doc.Payment.Status = "declined"
 		}

@@ -5,6 +5,7 @@ package natstest
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"encoding/hex"
 	"strings"
 	"testing"
@@ -66,4 +67,30 @@ func New(tb testing.TB) *Env {
 		}
 	})
 	return env
+}
+
+// streamStoreFailed is JetStream's "error creating store for stream" (nats.go names no
+// constant for it).
+const streamStoreFailed jetstream.ErrorCode = 10049
+
+// CreateStream creates a test's stream, trying again for a while when the server refuses to
+// create its store (err_code 10049): a shared server can refuse while other test processes
+// delete their streams at the same moment, which is no failure of the code under test.
+func (e *Env) CreateStream(tb testing.TB, cfg jetstream.StreamConfig) jetstream.Stream {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		s, err := e.JS.CreateStream(ctx, cfg)
+		var apiErr *jetstream.APIError
+		switch {
+		case err == nil:
+			return s
+		case errors.As(err, &apiErr) && apiErr.ErrorCode == streamStoreFailed && ctx.Err() == nil:
+			time.Sleep(100 * time.Millisecond)
+		default:
+			tb.Fatalf("natstest: create stream %s: %v", cfg.Name, err)
+			return nil
+		}
+	}
 }

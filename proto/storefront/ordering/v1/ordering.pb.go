@@ -211,7 +211,11 @@ type Payment struct {
 	// The provider's reference (a Stripe PaymentIntent id); empty until there is one.
 	ProviderRef string `protobuf:"bytes,2,opt,name=provider_ref,json=providerRef,proto3" json:"provider_ref,omitempty"`
 	// true once money went back to the customer.
-	Refunded      bool `protobuf:"varint,3,opt,name=refunded,proto3" json:"refunded,omitempty"`
+	Refunded bool `protobuf:"varint,3,opt,name=refunded,proto3" json:"refunded,omitempty"`
+	// "stripe", "paypal", or "none" (a total of 0.00).
+	Provider string `protobuf:"bytes,4,opt,name=provider,proto3" json:"provider,omitempty"`
+	// PayPal's payer-action link while the buyer must approve the payment; "" otherwise.
+	ApprovalUrl   string `protobuf:"bytes,5,opt,name=approval_url,json=approvalUrl,proto3" json:"approval_url,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -265,6 +269,20 @@ func (x *Payment) GetRefunded() bool {
 		return x.Refunded
 	}
 	return false
+}
+
+func (x *Payment) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *Payment) GetApprovalUrl() string {
+	if x != nil {
+		return x.ApprovalUrl
+	}
+	return ""
 }
 
 // StatusChange is one entry of an order's status history.
@@ -472,7 +490,7 @@ type PlaceOrderRequest struct {
 	// One of the caller's saved addresses.
 	AddressId    string `protobuf:"bytes,2,opt,name=address_id,json=addressId,proto3" json:"address_id,omitempty"`
 	DiscountCode string `protobuf:"bytes,3,opt,name=discount_code,json=discountCode,proto3" json:"discount_code,omitempty"`
-	// A Stripe PaymentMethod id ("pm_card_visa").
+	// A Stripe PaymentMethod id ("pm_card_visa"), or "paypal".
 	PaymentMethod string `protobuf:"bytes,4,opt,name=payment_method,json=paymentMethod,proto3" json:"payment_method,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -753,6 +771,50 @@ func (x *CancelOrderRequest) GetReason() string {
 	return ""
 }
 
+type CapturePaymentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CapturePaymentRequest) Reset() {
+	*x = CapturePaymentRequest{}
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CapturePaymentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CapturePaymentRequest) ProtoMessage() {}
+
+func (x *CapturePaymentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CapturePaymentRequest.ProtoReflect.Descriptor instead.
+func (*CapturePaymentRequest) Descriptor() ([]byte, []int) {
+	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CapturePaymentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
 type RequestReturnRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -764,7 +826,7 @@ type RequestReturnRequest struct {
 
 func (x *RequestReturnRequest) Reset() {
 	*x = RequestReturnRequest{}
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[10]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -776,7 +838,7 @@ func (x *RequestReturnRequest) String() string {
 func (*RequestReturnRequest) ProtoMessage() {}
 
 func (x *RequestReturnRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[10]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -789,7 +851,7 @@ func (x *RequestReturnRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestReturnRequest.ProtoReflect.Descriptor instead.
 func (*RequestReturnRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{10}
+	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RequestReturnRequest) GetId() string {
@@ -818,7 +880,7 @@ type AdminListOrdersRequest struct {
 
 func (x *AdminListOrdersRequest) Reset() {
 	*x = AdminListOrdersRequest{}
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[11]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -830,7 +892,7 @@ func (x *AdminListOrdersRequest) String() string {
 func (*AdminListOrdersRequest) ProtoMessage() {}
 
 func (x *AdminListOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[11]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -843,7 +905,7 @@ func (x *AdminListOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListOrdersRequest.ProtoReflect.Descriptor instead.
 func (*AdminListOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{11}
+	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AdminListOrdersRequest) GetPage() int32 {
@@ -878,7 +940,7 @@ type AdminSetOrderStatusRequest struct {
 
 func (x *AdminSetOrderStatusRequest) Reset() {
 	*x = AdminSetOrderStatusRequest{}
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[12]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -890,7 +952,7 @@ func (x *AdminSetOrderStatusRequest) String() string {
 func (*AdminSetOrderStatusRequest) ProtoMessage() {}
 
 func (x *AdminSetOrderStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[12]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -903,7 +965,7 @@ func (x *AdminSetOrderStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminSetOrderStatusRequest.ProtoReflect.Descriptor instead.
 func (*AdminSetOrderStatusRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{12}
+	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AdminSetOrderStatusRequest) GetId() string {
@@ -941,7 +1003,7 @@ type Discount struct {
 
 func (x *Discount) Reset() {
 	*x = Discount{}
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[13]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -953,7 +1015,7 @@ func (x *Discount) String() string {
 func (*Discount) ProtoMessage() {}
 
 func (x *Discount) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[13]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -966,7 +1028,7 @@ func (x *Discount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Discount.ProtoReflect.Descriptor instead.
 func (*Discount) Descriptor() ([]byte, []int) {
-	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{13}
+	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Discount) GetCode() string {
@@ -1052,7 +1114,7 @@ type CreateDiscountRequest struct {
 
 func (x *CreateDiscountRequest) Reset() {
 	*x = CreateDiscountRequest{}
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[14]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1064,7 +1126,7 @@ func (x *CreateDiscountRequest) String() string {
 func (*CreateDiscountRequest) ProtoMessage() {}
 
 func (x *CreateDiscountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[14]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1077,7 +1139,7 @@ func (x *CreateDiscountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDiscountRequest.ProtoReflect.Descriptor instead.
 func (*CreateDiscountRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{14}
+	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreateDiscountRequest) GetCode() string {
@@ -1139,7 +1201,7 @@ type ListDiscountsRequest struct {
 
 func (x *ListDiscountsRequest) Reset() {
 	*x = ListDiscountsRequest{}
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[15]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1151,7 +1213,7 @@ func (x *ListDiscountsRequest) String() string {
 func (*ListDiscountsRequest) ProtoMessage() {}
 
 func (x *ListDiscountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[15]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1164,7 +1226,7 @@ func (x *ListDiscountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDiscountsRequest.ProtoReflect.Descriptor instead.
 func (*ListDiscountsRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{15}
+	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListDiscountsRequest) GetPage() int32 {
@@ -1193,7 +1255,7 @@ type ListDiscountsResponse struct {
 
 func (x *ListDiscountsResponse) Reset() {
 	*x = ListDiscountsResponse{}
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[16]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1205,7 +1267,7 @@ func (x *ListDiscountsResponse) String() string {
 func (*ListDiscountsResponse) ProtoMessage() {}
 
 func (x *ListDiscountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[16]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1218,7 +1280,7 @@ func (x *ListDiscountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDiscountsResponse.ProtoReflect.Descriptor instead.
 func (*ListDiscountsResponse) Descriptor() ([]byte, []int) {
-	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{16}
+	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListDiscountsResponse) GetItems() []*Discount {
@@ -1261,7 +1323,7 @@ type GetAnalyticsRequest struct {
 
 func (x *GetAnalyticsRequest) Reset() {
 	*x = GetAnalyticsRequest{}
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[17]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1273,7 +1335,7 @@ func (x *GetAnalyticsRequest) String() string {
 func (*GetAnalyticsRequest) ProtoMessage() {}
 
 func (x *GetAnalyticsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[17]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1286,7 +1348,7 @@ func (x *GetAnalyticsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAnalyticsRequest.ProtoReflect.Descriptor instead.
 func (*GetAnalyticsRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{17}
+	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetAnalyticsRequest) GetFrom() string {
@@ -1316,7 +1378,7 @@ type ProductSales struct {
 
 func (x *ProductSales) Reset() {
 	*x = ProductSales{}
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[18]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1328,7 +1390,7 @@ func (x *ProductSales) String() string {
 func (*ProductSales) ProtoMessage() {}
 
 func (x *ProductSales) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[18]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1341,7 +1403,7 @@ func (x *ProductSales) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductSales.ProtoReflect.Descriptor instead.
 func (*ProductSales) Descriptor() ([]byte, []int) {
-	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{18}
+	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ProductSales) GetProductId() string {
@@ -1389,7 +1451,7 @@ type Analytics struct {
 
 func (x *Analytics) Reset() {
 	*x = Analytics{}
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[19]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1401,7 +1463,7 @@ func (x *Analytics) String() string {
 func (*Analytics) ProtoMessage() {}
 
 func (x *Analytics) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[19]
+	mi := &file_storefront_ordering_v1_ordering_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1414,7 +1476,7 @@ func (x *Analytics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Analytics.ProtoReflect.Descriptor instead.
 func (*Analytics) Descriptor() ([]byte, []int) {
-	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{19}
+	return file_storefront_ordering_v1_ordering_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Analytics) GetRevenue() *v1.Money {
@@ -1489,11 +1551,13 @@ const file_storefront_ordering_v1_ordering_proto_rawDesc = "" +
 	"unit_price\x18\x04 \x01(\v2\x19.storefront.type.v1.MoneyR\tunitPrice\x12\x1a\n" +
 	"\bquantity\x18\x05 \x01(\x05R\bquantity\x128\n" +
 	"\n" +
-	"line_total\x18\x06 \x01(\v2\x19.storefront.type.v1.MoneyR\tlineTotal\"`\n" +
+	"line_total\x18\x06 \x01(\v2\x19.storefront.type.v1.MoneyR\tlineTotal\"\x9f\x01\n" +
 	"\aPayment\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12!\n" +
 	"\fprovider_ref\x18\x02 \x01(\tR\vproviderRef\x12\x1a\n" +
-	"\brefunded\x18\x03 \x01(\bR\brefunded\"6\n" +
+	"\brefunded\x18\x03 \x01(\bR\brefunded\x12\x1a\n" +
+	"\bprovider\x18\x04 \x01(\tR\bprovider\x12!\n" +
+	"\fapproval_url\x18\x05 \x01(\tR\vapprovalUrl\"6\n" +
 	"\fStatusChange\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12\x0e\n" +
 	"\x02at\x18\x02 \x01(\tR\x02at\"\xef\x04\n" +
@@ -1534,7 +1598,9 @@ const file_storefront_ordering_v1_ordering_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"<\n" +
 	"\x12CancelOrderRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"C\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"'\n" +
+	"\x15CapturePaymentRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"C\n" +
 	"\x14RequestReturnRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\x06reason\x18\x02 \x01(\tB\x03\xe0A\x02R\x06reason\"\x7f\n" +
@@ -1602,15 +1668,15 @@ const file_storefront_ordering_v1_ordering_proto_rawDesc = "" +
 	"\x02to\x18\a \x01(\tR\x02to\x1aA\n" +
 	"\x13OrdersByStatusEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x012\xfd\n" +
-	"\n" +
+	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x012\x94\f\n" +
 	"\x0fOrderingService\x12z\n" +
 	"\n" +
 	"PlaceOrder\x12).storefront.ordering.v1.PlaceOrderRequest\x1a\x1d.storefront.ordering.v1.Order\"\"\xca\xf3\x18\x05\b\x02\x18\xc9\x01\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/api/v1/orders\x12\x81\x01\n" +
 	"\n" +
 	"ListOrders\x12).storefront.ordering.v1.ListOrdersRequest\x1a*.storefront.ordering.v1.ListOrdersResponse\"\x1c\xca\xf3\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x10\x12\x0e/api/v1/orders\x12u\n" +
 	"\bGetOrder\x12'.storefront.ordering.v1.GetOrderRequest\x1a\x1d.storefront.ordering.v1.Order\"!\xca\xf3\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x15\x12\x13/api/v1/orders/{id}\x12\x85\x01\n" +
-	"\vCancelOrder\x12*.storefront.ordering.v1.CancelOrderRequest\x1a\x1d.storefront.ordering.v1.Order\"+\xca\xf3\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/api/v1/orders/{id}/cancel\x12\x89\x01\n" +
+	"\vCancelOrder\x12*.storefront.ordering.v1.CancelOrderRequest\x1a\x1d.storefront.ordering.v1.Order\"+\xca\xf3\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/api/v1/orders/{id}/cancel\x12\x94\x01\n" +
+	"\x0eCapturePayment\x12-.storefront.ordering.v1.CapturePaymentRequest\x1a\x1d.storefront.ordering.v1.Order\"4\xca\xf3\x18\x02\b\x02\x82\xd3\xe4\x93\x02(:\x01*\"#/api/v1/orders/{id}/payment/capture\x12\x89\x01\n" +
 	"\rRequestReturn\x12,.storefront.ordering.v1.RequestReturnRequest\x1a\x1d.storefront.ordering.v1.Order\"+\xca\xf3\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/api/v1/orders/{id}/return\x12\x91\x01\n" +
 	"\x0fAdminListOrders\x12..storefront.ordering.v1.AdminListOrdersRequest\x1a*.storefront.ordering.v1.ListOrdersResponse\"\"\xca\xf3\x18\x02\b\x03\x82\xd3\xe4\x93\x02\x16\x12\x14/api/v1/admin/orders\x12\x9b\x01\n" +
 	"\x13AdminSetOrderStatus\x122.storefront.ordering.v1.AdminSetOrderStatusRequest\x1a\x1d.storefront.ordering.v1.Order\"1\xca\xf3\x18\x02\b\x03\x82\xd3\xe4\x93\x02%:\x01*2 /api/v1/admin/orders/{id}/status\x12\x8e\x01\n" +
@@ -1630,7 +1696,7 @@ func file_storefront_ordering_v1_ordering_proto_rawDescGZIP() []byte {
 	return file_storefront_ordering_v1_ordering_proto_rawDescData
 }
 
-var file_storefront_ordering_v1_ordering_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_storefront_ordering_v1_ordering_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_storefront_ordering_v1_ordering_proto_goTypes = []any{
 	(*Address)(nil),                    // 0: storefront.ordering.v1.Address
 	(*OrderItem)(nil),                  // 1: storefront.ordering.v1.OrderItem
@@ -1642,63 +1708,66 @@ var file_storefront_ordering_v1_ordering_proto_goTypes = []any{
 	(*ListOrdersResponse)(nil),         // 7: storefront.ordering.v1.ListOrdersResponse
 	(*GetOrderRequest)(nil),            // 8: storefront.ordering.v1.GetOrderRequest
 	(*CancelOrderRequest)(nil),         // 9: storefront.ordering.v1.CancelOrderRequest
-	(*RequestReturnRequest)(nil),       // 10: storefront.ordering.v1.RequestReturnRequest
-	(*AdminListOrdersRequest)(nil),     // 11: storefront.ordering.v1.AdminListOrdersRequest
-	(*AdminSetOrderStatusRequest)(nil), // 12: storefront.ordering.v1.AdminSetOrderStatusRequest
-	(*Discount)(nil),                   // 13: storefront.ordering.v1.Discount
-	(*CreateDiscountRequest)(nil),      // 14: storefront.ordering.v1.CreateDiscountRequest
-	(*ListDiscountsRequest)(nil),       // 15: storefront.ordering.v1.ListDiscountsRequest
-	(*ListDiscountsResponse)(nil),      // 16: storefront.ordering.v1.ListDiscountsResponse
-	(*GetAnalyticsRequest)(nil),        // 17: storefront.ordering.v1.GetAnalyticsRequest
-	(*ProductSales)(nil),               // 18: storefront.ordering.v1.ProductSales
-	(*Analytics)(nil),                  // 19: storefront.ordering.v1.Analytics
-	nil,                                // 20: storefront.ordering.v1.Analytics.OrdersByStatusEntry
-	(*v1.Money)(nil),                   // 21: storefront.type.v1.Money
+	(*CapturePaymentRequest)(nil),      // 10: storefront.ordering.v1.CapturePaymentRequest
+	(*RequestReturnRequest)(nil),       // 11: storefront.ordering.v1.RequestReturnRequest
+	(*AdminListOrdersRequest)(nil),     // 12: storefront.ordering.v1.AdminListOrdersRequest
+	(*AdminSetOrderStatusRequest)(nil), // 13: storefront.ordering.v1.AdminSetOrderStatusRequest
+	(*Discount)(nil),                   // 14: storefront.ordering.v1.Discount
+	(*CreateDiscountRequest)(nil),      // 15: storefront.ordering.v1.CreateDiscountRequest
+	(*ListDiscountsRequest)(nil),       // 16: storefront.ordering.v1.ListDiscountsRequest
+	(*ListDiscountsResponse)(nil),      // 17: storefront.ordering.v1.ListDiscountsResponse
+	(*GetAnalyticsRequest)(nil),        // 18: storefront.ordering.v1.GetAnalyticsRequest
+	(*ProductSales)(nil),               // 19: storefront.ordering.v1.ProductSales
+	(*Analytics)(nil),                  // 20: storefront.ordering.v1.Analytics
+	nil,                                // 21: storefront.ordering.v1.Analytics.OrdersByStatusEntry
+	(*v1.Money)(nil),                   // 22: storefront.type.v1.Money
 }
 var file_storefront_ordering_v1_ordering_proto_depIdxs = []int32{
-	21, // 0: storefront.ordering.v1.OrderItem.unit_price:type_name -> storefront.type.v1.Money
-	21, // 1: storefront.ordering.v1.OrderItem.line_total:type_name -> storefront.type.v1.Money
+	22, // 0: storefront.ordering.v1.OrderItem.unit_price:type_name -> storefront.type.v1.Money
+	22, // 1: storefront.ordering.v1.OrderItem.line_total:type_name -> storefront.type.v1.Money
 	1,  // 2: storefront.ordering.v1.Order.items:type_name -> storefront.ordering.v1.OrderItem
-	21, // 3: storefront.ordering.v1.Order.subtotal:type_name -> storefront.type.v1.Money
-	21, // 4: storefront.ordering.v1.Order.discount:type_name -> storefront.type.v1.Money
-	21, // 5: storefront.ordering.v1.Order.total:type_name -> storefront.type.v1.Money
+	22, // 3: storefront.ordering.v1.Order.subtotal:type_name -> storefront.type.v1.Money
+	22, // 4: storefront.ordering.v1.Order.discount:type_name -> storefront.type.v1.Money
+	22, // 5: storefront.ordering.v1.Order.total:type_name -> storefront.type.v1.Money
 	0,  // 6: storefront.ordering.v1.Order.shipping_address:type_name -> storefront.ordering.v1.Address
 	2,  // 7: storefront.ordering.v1.Order.payment:type_name -> storefront.ordering.v1.Payment
 	3,  // 8: storefront.ordering.v1.Order.status_history:type_name -> storefront.ordering.v1.StatusChange
 	0,  // 9: storefront.ordering.v1.PlaceOrderRequest.shipping_address:type_name -> storefront.ordering.v1.Address
 	4,  // 10: storefront.ordering.v1.ListOrdersResponse.items:type_name -> storefront.ordering.v1.Order
-	21, // 11: storefront.ordering.v1.Discount.amount_off:type_name -> storefront.type.v1.Money
-	21, // 12: storefront.ordering.v1.Discount.min_subtotal:type_name -> storefront.type.v1.Money
-	21, // 13: storefront.ordering.v1.CreateDiscountRequest.amount_off:type_name -> storefront.type.v1.Money
-	21, // 14: storefront.ordering.v1.CreateDiscountRequest.min_subtotal:type_name -> storefront.type.v1.Money
-	13, // 15: storefront.ordering.v1.ListDiscountsResponse.items:type_name -> storefront.ordering.v1.Discount
-	21, // 16: storefront.ordering.v1.ProductSales.revenue:type_name -> storefront.type.v1.Money
-	21, // 17: storefront.ordering.v1.Analytics.revenue:type_name -> storefront.type.v1.Money
-	21, // 18: storefront.ordering.v1.Analytics.average_order_value:type_name -> storefront.type.v1.Money
-	20, // 19: storefront.ordering.v1.Analytics.orders_by_status:type_name -> storefront.ordering.v1.Analytics.OrdersByStatusEntry
-	18, // 20: storefront.ordering.v1.Analytics.top_products:type_name -> storefront.ordering.v1.ProductSales
+	22, // 11: storefront.ordering.v1.Discount.amount_off:type_name -> storefront.type.v1.Money
+	22, // 12: storefront.ordering.v1.Discount.min_subtotal:type_name -> storefront.type.v1.Money
+	22, // 13: storefront.ordering.v1.CreateDiscountRequest.amount_off:type_name -> storefront.type.v1.Money
+	22, // 14: storefront.ordering.v1.CreateDiscountRequest.min_subtotal:type_name -> storefront.type.v1.Money
+	14, // 15: storefront.ordering.v1.ListDiscountsResponse.items:type_name -> storefront.ordering.v1.Discount
+	22, // 16: storefront.ordering.v1.ProductSales.revenue:type_name -> storefront.type.v1.Money
+	22, // 17: storefront.ordering.v1.Analytics.revenue:type_name -> storefront.type.v1.Money
+	22, // 18: storefront.ordering.v1.Analytics.average_order_value:type_name -> storefront.type.v1.Money
+	21, // 19: storefront.ordering.v1.Analytics.orders_by_status:type_name -> storefront.ordering.v1.Analytics.OrdersByStatusEntry
+	19, // 20: storefront.ordering.v1.Analytics.top_products:type_name -> storefront.ordering.v1.ProductSales
 	5,  // 21: storefront.ordering.v1.OrderingService.PlaceOrder:input_type -> storefront.ordering.v1.PlaceOrderRequest
 	6,  // 22: storefront.ordering.v1.OrderingService.ListOrders:input_type -> storefront.ordering.v1.ListOrdersRequest
 	8,  // 23: storefront.ordering.v1.OrderingService.GetOrder:input_type -> storefront.ordering.v1.GetOrderRequest
 	9,  // 24: storefront.ordering.v1.OrderingService.CancelOrder:input_type -> storefront.ordering.v1.CancelOrderRequest
-	10, // 25: storefront.ordering.v1.OrderingService.RequestReturn:input_type -> storefront.ordering.v1.RequestReturnRequest
-	11, // 26: storefront.ordering.v1.OrderingService.AdminListOrders:input_type -> storefront.ordering.v1.AdminListOrdersRequest
-	12, // 27: storefront.ordering.v1.OrderingService.AdminSetOrderStatus:input_type -> storefront.ordering.v1.AdminSetOrderStatusRequest
-	14, // 28: storefront.ordering.v1.OrderingService.CreateDiscount:input_type -> storefront.ordering.v1.CreateDiscountRequest
-	15, // 29: storefront.ordering.v1.OrderingService.ListDiscounts:input_type -> storefront.ordering.v1.ListDiscountsRequest
-	17, // 30: storefront.ordering.v1.OrderingService.GetAnalytics:input_type -> storefront.ordering.v1.GetAnalyticsRequest
-	4,  // 31: storefront.ordering.v1.OrderingService.PlaceOrder:output_type -> storefront.ordering.v1.Order
-	7,  // 32: storefront.ordering.v1.OrderingService.ListOrders:output_type -> storefront.ordering.v1.ListOrdersResponse
-	4,  // 33: storefront.ordering.v1.OrderingService.GetOrder:output_type -> storefront.ordering.v1.Order
-	4,  // 34: storefront.ordering.v1.OrderingService.CancelOrder:output_type -> storefront.ordering.v1.Order
-	4,  // 35: storefront.ordering.v1.OrderingService.RequestReturn:output_type -> storefront.ordering.v1.Order
-	7,  // 36: storefront.ordering.v1.OrderingService.AdminListOrders:output_type -> storefront.ordering.v1.ListOrdersResponse
-	4,  // 37: storefront.ordering.v1.OrderingService.AdminSetOrderStatus:output_type -> storefront.ordering.v1.Order
-	13, // 38: storefront.ordering.v1.OrderingService.CreateDiscount:output_type -> storefront.ordering.v1.Discount
-	16, // 39: storefront.ordering.v1.OrderingService.ListDiscounts:output_type -> storefront.ordering.v1.ListDiscountsResponse
-	19, // 40: storefront.ordering.v1.OrderingService.GetAnalytics:output_type -> storefront.ordering.v1.Analytics
-	31, // [31:41] is the sub-list for method output_type
-	21, // [21:31] is the sub-list for method input_type
+	10, // 25: storefront.ordering.v1.OrderingService.CapturePayment:input_type -> storefront.ordering.v1.CapturePaymentRequest
+	11, // 26: storefront.ordering.v1.OrderingService.RequestReturn:input_type -> storefront.ordering.v1.RequestReturnRequest
+	12, // 27: storefront.ordering.v1.OrderingService.AdminListOrders:input_type -> storefront.ordering.v1.AdminListOrdersRequest
+	13, // 28: storefront.ordering.v1.OrderingService.AdminSetOrderStatus:input_type -> storefront.ordering.v1.AdminSetOrderStatusRequest
+	15, // 29: storefront.ordering.v1.OrderingService.CreateDiscount:input_type -> storefront.ordering.v1.CreateDiscountRequest
+	16, // 30: storefront.ordering.v1.OrderingService.ListDiscounts:input_type -> storefront.ordering.v1.ListDiscountsRequest
+	18, // 31: storefront.ordering.v1.OrderingService.GetAnalytics:input_type -> storefront.ordering.v1.GetAnalyticsRequest
+	4,  // 32: storefront.ordering.v1.OrderingService.PlaceOrder:output_type -> storefront.ordering.v1.Order
+	7,  // 33: storefront.ordering.v1.OrderingService.ListOrders:output_type -> storefront.ordering.v1.ListOrdersResponse
+	4,  // 34: storefront.ordering.v1.OrderingService.GetOrder:output_type -> storefront.ordering.v1.Order
+	4,  // 35: storefront.ordering.v1.OrderingService.CancelOrder:output_type -> storefront.ordering.v1.Order
+	4,  // 36: storefront.ordering.v1.OrderingService.CapturePayment:output_type -> storefront.ordering.v1.Order
+	4,  // 37: storefront.ordering.v1.OrderingService.RequestReturn:output_type -> storefront.ordering.v1.Order
+	7,  // 38: storefront.ordering.v1.OrderingService.AdminListOrders:output_type -> storefront.ordering.v1.ListOrdersResponse
+	4,  // 39: storefront.ordering.v1.OrderingService.AdminSetOrderStatus:output_type -> storefront.ordering.v1.Order
+	14, // 40: storefront.ordering.v1.OrderingService.CreateDiscount:output_type -> storefront.ordering.v1.Discount
+	17, // 41: storefront.ordering.v1.OrderingService.ListDiscounts:output_type -> storefront.ordering.v1.ListDiscountsResponse
+	20, // 42: storefront.ordering.v1.OrderingService.GetAnalytics:output_type -> storefront.ordering.v1.Analytics
+	32, // [32:43] is the sub-list for method output_type
+	21, // [21:32] is the sub-list for method input_type
 	21, // [21:21] is the sub-list for extension type_name
 	21, // [21:21] is the sub-list for extension extendee
 	0,  // [0:21] is the sub-list for field type_name
@@ -1710,16 +1779,16 @@ func file_storefront_ordering_v1_ordering_proto_init() {
 		return
 	}
 	file_storefront_ordering_v1_ordering_proto_msgTypes[6].OneofWrappers = []any{}
-	file_storefront_ordering_v1_ordering_proto_msgTypes[11].OneofWrappers = []any{}
-	file_storefront_ordering_v1_ordering_proto_msgTypes[14].OneofWrappers = []any{}
+	file_storefront_ordering_v1_ordering_proto_msgTypes[12].OneofWrappers = []any{}
 	file_storefront_ordering_v1_ordering_proto_msgTypes[15].OneofWrappers = []any{}
+	file_storefront_ordering_v1_ordering_proto_msgTypes[16].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storefront_ordering_v1_ordering_proto_rawDesc), len(file_storefront_ordering_v1_ordering_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   21,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -23,6 +23,7 @@ const (
 	OrderingService_ListOrders_FullMethodName          = "/storefront.ordering.v1.OrderingService/ListOrders"
 	OrderingService_GetOrder_FullMethodName            = "/storefront.ordering.v1.OrderingService/GetOrder"
 	OrderingService_CancelOrder_FullMethodName         = "/storefront.ordering.v1.OrderingService/CancelOrder"
+	OrderingService_CapturePayment_FullMethodName      = "/storefront.ordering.v1.OrderingService/CapturePayment"
 	OrderingService_RequestReturn_FullMethodName       = "/storefront.ordering.v1.OrderingService/RequestReturn"
 	OrderingService_AdminListOrders_FullMethodName     = "/storefront.ordering.v1.OrderingService/AdminListOrders"
 	OrderingService_AdminSetOrderStatus_FullMethodName = "/storefront.ordering.v1.OrderingService/AdminSetOrderStatus"
@@ -53,6 +54,10 @@ type OrderingServiceClient interface {
 	// Cancels one of the caller's orders that is pending or paid: its stock is released, its
 	// discount redemption returned and, when it was paid, its payment refunded.
 	CancelOrder(ctx context.Context, in *CancelOrderRequest, opts ...grpc.CallOption) (*Order, error)
+	// Captures the PayPal payment of one of the caller's orders once the buyer approved it at
+	// the order's payment.approval_url: the order becomes paid. An order already paid is
+	// answered as it is; a payment not approved yet is failed_precondition.
+	CapturePayment(ctx context.Context, in *CapturePaymentRequest, opts ...grpc.CallOption) (*Order, error)
 	// Asks to return a delivered order.
 	RequestReturn(ctx context.Context, in *RequestReturnRequest, opts ...grpc.CallOption) (*Order, error)
 	// Every customer's orders, newest first, optionally of one status (eventually consistent).
@@ -112,6 +117,16 @@ func (c *orderingServiceClient) CancelOrder(ctx context.Context, in *CancelOrder
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Order)
 	err := c.cc.Invoke(ctx, OrderingService_CancelOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *orderingServiceClient) CapturePayment(ctx context.Context, in *CapturePaymentRequest, opts ...grpc.CallOption) (*Order, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Order)
+	err := c.cc.Invoke(ctx, OrderingService_CapturePayment_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +215,10 @@ type OrderingServiceServer interface {
 	// Cancels one of the caller's orders that is pending or paid: its stock is released, its
 	// discount redemption returned and, when it was paid, its payment refunded.
 	CancelOrder(context.Context, *CancelOrderRequest) (*Order, error)
+	// Captures the PayPal payment of one of the caller's orders once the buyer approved it at
+	// the order's payment.approval_url: the order becomes paid. An order already paid is
+	// answered as it is; a payment not approved yet is failed_precondition.
+	CapturePayment(context.Context, *CapturePaymentRequest) (*Order, error)
 	// Asks to return a delivered order.
 	RequestReturn(context.Context, *RequestReturnRequest) (*Order, error)
 	// Every customer's orders, newest first, optionally of one status (eventually consistent).
@@ -236,6 +255,9 @@ func (UnimplementedOrderingServiceServer) GetOrder(context.Context, *GetOrderReq
 }
 func (UnimplementedOrderingServiceServer) CancelOrder(context.Context, *CancelOrderRequest) (*Order, error) {
 	return nil, status.Error(codes.Unimplemented, "method CancelOrder not implemented")
+}
+func (UnimplementedOrderingServiceServer) CapturePayment(context.Context, *CapturePaymentRequest) (*Order, error) {
+	return nil, status.Error(codes.Unimplemented, "method CapturePayment not implemented")
 }
 func (UnimplementedOrderingServiceServer) RequestReturn(context.Context, *RequestReturnRequest) (*Order, error) {
 	return nil, status.Error(codes.Unimplemented, "method RequestReturn not implemented")
@@ -344,6 +366,24 @@ func _OrderingService_CancelOrder_Handler(srv interface{}, ctx context.Context, 
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(OrderingServiceServer).CancelOrder(ctx, req.(*CancelOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrderingService_CapturePayment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CapturePaymentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrderingServiceServer).CapturePayment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrderingService_CapturePayment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrderingServiceServer).CapturePayment(ctx, req.(*CapturePaymentRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -478,6 +518,10 @@ var OrderingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CancelOrder",
 			Handler:    _OrderingService_CancelOrder_Handler,
+		},
+		{
+			MethodName: "CapturePayment",
+			Handler:    _OrderingService_CapturePayment_Handler,
 		},
 		{
 			MethodName: "RequestReturn",

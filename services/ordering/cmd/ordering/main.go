@@ -46,7 +46,7 @@ type Config struct {
 	// The services checkout talks to.
 	CartAddr, CatalogAddr, IdentityAddr, PaymentsAddr string
 	// CheckoutDeadline is how long an order may stay pending before it is cancelled
-	// (STOREFRONT_CHECKOUT_DEADLINE, default 15m).
+	// (STOREFRONT_CHECKOUT_DEADLINE, default 30m: API.md's PayPal approval window).
 	CheckoutDeadline time.Duration
 	// SagaConcurrency is how many orders the saga moves at once in this process
 	// (STOREFRONT_SAGA_CONCURRENCY, default 16).
@@ -64,7 +64,7 @@ func loadConfig(env *config.Env) (Config, error) {
 	cfg.CatalogAddr = env.HostPort("STOREFRONT_CATALOG_ADDR", "127.0.0.1:9102")
 	cfg.IdentityAddr = env.HostPort("STOREFRONT_IDENTITY_ADDR", "127.0.0.1:9101")
 	cfg.PaymentsAddr = env.HostPort("STOREFRONT_PAYMENTS_ADDR", "127.0.0.1:9105")
-	cfg.CheckoutDeadline = env.Duration("STOREFRONT_CHECKOUT_DEADLINE", 15*time.Minute)
+	cfg.CheckoutDeadline = env.Duration("STOREFRONT_CHECKOUT_DEADLINE", 30*time.Minute)
 	cfg.SagaConcurrency = env.Int("STOREFRONT_SAGA_CONCURRENCY", 16, 1, 256)
 	cfg.SagaAckWait = env.Duration("STOREFRONT_SAGA_ACK_WAIT", time.Minute)
 	if cfg.SagaAckWait < time.Second {

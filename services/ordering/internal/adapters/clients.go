@@ -115,6 +115,15 @@ func (p Payments) Expire(ctx context.Context, orderID string) (app.PaymentOutcom
 	return outcome(res)
 }
 
+// Capture implements app.Payments.
+func (p Payments) Capture(ctx context.Context, orderID string) (app.PaymentOutcome, error) {
+	res, err := p.Client.CapturePayment(ctx, &paymentsv1.CapturePaymentRequest{OrderId: orderID})
+	if err != nil {
+		return app.PaymentOutcome{}, err
+	}
+	return outcome(res)
+}
+
 // Refund implements app.Payments.
 func (p Payments) Refund(ctx context.Context, orderID, refundID string, amountMinor int64, reason string) (string, error) {
 	res, err := p.Client.RefundPayment(ctx, &paymentsv1.RefundPaymentRequest{OrderId: orderID, RefundId: refundID,

@@ -98,6 +98,9 @@ type Payments interface {
 	// (succeeded when it was too late to give it up). With no payment yet it records the
 	// expiry in advance, so that a later Request is refused.
 	Expire(ctx context.Context, orderID string) (PaymentOutcome, error)
+	// Capture completes a payment the buyer approved (PayPal); not approved yet is an
+	// errs.FailedPrecondition error.
+	Capture(ctx context.Context, orderID string) (PaymentOutcome, error)
 	// Refund refunds amount of the order's payment once per refund id and returns the
 	// provider's refund reference.
 	Refund(ctx context.Context, orderID, refundID string, amountMinor int64, reason string) (string, error)
@@ -179,7 +182,7 @@ func New(d Deps) *App {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	if d.CheckoutDeadline <= 0 {
-		d.CheckoutDeadline = 15 * time.Minute
+		d.CheckoutDeadline = 30 * time.Minute
 	}
 	if d.PlacementGrace <= 0 {
 		d.PlacementGrace = 2 * time.Minute

@@ -69,6 +69,31 @@ func (a *App) CancelOrder(ctx context.Context, orderID, note string) (*domain.Or
 	})
 }
 
+// CapturePayment completes the PayPal payment of one of the caller's orders that the buyer
+// approved: the order is paid. A paid order is answered as it is.
+func (a *App) CapturePayment(ctx context.Context, orderID string) (*domain.Order, error) {
+	o, err := a.ownOrder(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case o.Status() != domain.StatusPending && o.Charged():
+		return o, nil
+	case o.Status() != domain.StatusPending:
+		return nil, &domain.TransitionError{From: o.Status(), To: domain.StatusPaid}
+	case o.Payment() != domain.PaymentAwaiting:
+		return nil, fmt.Errorf("%w: the order's payment is not waiting for an approval", errs.FailedPrecondition)
+	}
+	out, err := a.d.Payments.Capture(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.recordPayment(ctx, orderID, out); err != nil {
+		return nil, err
+	}
+	return a.ownOrder(ctx, orderID)
+}
+
 // RequestReturn asks to return one of the caller's delivered orders.
 func (a *App) RequestReturn(ctx context.Context, orderID, reason string) (*domain.Order, error) {
 	if _, err := a.ownOrder(ctx, orderID); err != nil {

@@ -289,6 +289,16 @@ func (f *fakes) Expire(_ context.Context, orderID string) (app.PaymentOutcome, e
 	return app.PaymentOutcome{Status: app.PaymentExpired}, nil
 }
 
+func (f *fakes) Capture(_ context.Context, orderID string) (app.PaymentOutcome, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.payments[orderID] == app.PaymentActionRequired {
+		f.payments[orderID] = app.PaymentSucceeded
+		f.charges[orderID]++
+	}
+	return app.PaymentOutcome{Status: f.payments[orderID], ProviderRef: "pi_" + orderID}, nil
+}
+
 func (f *fakes) Refund(ctx context.Context, orderID, refundID string, amount int64, _ string) (string, error) {
 	if err := f.gate(ctx, "refund"); err != nil {
 		return "", err

@@ -228,6 +228,26 @@ func (o *Order) PaymentStatus() string {
 	return PaymentPending
 }
 
+// Provider is who takes the order's payment: "paypal", "stripe", or "none" for a total of
+// 0.00.
+func (o *Order) Provider() string {
+	switch {
+	case o.total == 0:
+		return "none"
+	case o.paymentMethod == "paypal":
+		return "paypal"
+	}
+	return "stripe"
+}
+
+// ApprovalURL is where the buyer approves the payment while checkout waits for them.
+func (o *Order) ApprovalURL() string {
+	if o.status == StatusPending && o.payment == PaymentAwaiting {
+		return o.actionURL
+	}
+	return ""
+}
+
 // Charged reports whether money was taken for the order.
 func (o *Order) Charged() bool { return o.payment == PaymentSucceededState }
 

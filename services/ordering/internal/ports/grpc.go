@@ -161,3 +161,12 @@ func (s GRPC) amount(v *errs.Validation, field string, m *typev1.Money) int64 {
 }
 
 func actorID(ctx context.Context) string { return reqctx.From(ctx).Actor.UserID }
+
+// CapturePayment implements orderingv1.OrderingServiceServer.
+func (s GRPC) CapturePayment(ctx context.Context, r *orderingv1.CapturePaymentRequest) (*orderingv1.Order, error) {
+	o, err := s.App.CapturePayment(ctx, r.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return app.View(o), nil
+}

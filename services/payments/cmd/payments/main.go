@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"strings"
 
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/config"
@@ -25,6 +26,11 @@ type Config struct {
 	// StripeKey and StripeBase are Stripe's secret key and API base (STRIPE_SECRET_KEY,
 	// STOREFRONT_STRIPE_API_BASE): `make run` points them at the local stand-in.
 	StripeKey, StripeBase string
+	// PayPal's REST app (PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET, STOREFRONT_PAYPAL_API_BASE):
+	// unset, payment_method "paypal" is refused. `make run` points them at the local stand-in.
+	PayPalID, PayPalSecret, PayPalBase string
+	// PublicURL is the storefront's address, for PayPal's return links (STOREFRONT_PUBLIC_URL).
+	PublicURL string
 }
 
 func loadConfig(env *config.Env) (Config, error) {
@@ -34,6 +40,12 @@ func loadConfig(env *config.Env) (Config, error) {
 	if cfg.StripeKey == "" {
 		env.Fail("STRIPE_SECRET_KEY", "is required")
 	}
+	cfg.PayPalID, cfg.PayPalSecret = env.String("PAYPAL_CLIENT_ID", ""), env.String("PAYPAL_CLIENT_SECRET", "")
+	cfg.PayPalBase = env.URL("STOREFRONT_PAYPAL_API_BASE", "https://api-m.paypal.com", "http", "https")
+	if (cfg.PayPalID == "") != (cfg.PayPalSecret == "") {
+		env.Fail("PAYPAL_CLIENT_ID", "set it together with PAYPAL_CLIENT_SECRET, or neither")
+	}
+	cfg.PublicURL = env.URL("STOREFRONT_PUBLIC_URL", "http://127.0.0.1:8080", "http", "https")
 	return cfg, env.Err()
 }
 
@@ -50,11 +62,23 @@ func run(ctx context.Context) error {
 	}
 	defer p.Close()
 
-	application := app.New(app.Deps{
+	deps := app.Deps{
 		Payments: aggregate.NewStore(p.Store, domain.Registry(), domain.NewPayment, p.StoreOptions()...),
 		Stripe:   adapters.NewStripe(cfg.StripeKey, cfg.StripeBase),
 		Log:      p.Log,
-	})
+	}
+	if cfg.PayPalID != "" {
+		pp, err := adapters.NewPayPal(cfg.PayPalID, cfg.PayPalSecret, cfg.PayPalBase)
+		if err != nil {
+			return err
+		}
+		pp.ReturnURL = strings.TrimSuffix(cfg.PublicURL, "/") + "/orders/{order_id}?paypal=approved"
+		pp.CancelURL = strings.TrimSuffix(cfg.PublicURL, "/") + "/orders/{order_id}?paypal=cancelled"
+		deps.PayPal = pp
+	} else {
+		p.Log.Warn("no PAYPAL_CLIENT_ID: payment_method \"paypal\" is refused")
+	}
+	application := app.New(deps)
 	srv := p.Server(nil)
 	paymentsv1.RegisterPaymentServiceServer(srv, ports.GRPC{App: application})
 	return p.Serve(ctx, srv, nil)

@@ -43,6 +43,16 @@ type Provider interface {
 	Refund(ctx context.Context, key, ref string, amountMinor int64) (string, error)
 }
 
+// Capturer completes a payment the buyer approved at the provider (PayPal).
+type Capturer interface {
+	// Capture captures the approved payment ref once per key; not approved yet is
+	// ErrNotApproved.
+	Capture(ctx context.Context, key, ref string) (domain.Outcome, error)
+}
+
+// ErrNotApproved is a capture before the buyer approved the payment.
+var ErrNotApproved = fmt.Errorf("%w: the buyer has not approved the payment yet", errs.FailedPrecondition)
+
 // Payments loads and saves payments.
 type Payments = aggregate.Store[*domain.Payment]
 
@@ -50,6 +60,11 @@ type Payments = aggregate.Store[*domain.Payment]
 type Deps struct {
 	Payments *Payments
 	Stripe   Provider
+	// PayPal takes payment_method "paypal"; nil when it is not configured.
+	PayPal interface {
+		Provider
+		Capturer
+	}
 	Clock    func() time.Time
 	Log      *slog.Logger
 }
@@ -71,12 +86,15 @@ func New(d Deps) *App {
 func (a *App) now() time.Time { return a.d.Clock().UTC() }
 
 // ErrUnsupportedMethod is a payment method no provider here takes.
-var ErrUnsupportedMethod = errs.Field("payment_method", "must be a Stripe PaymentMethod id (pm_...)")
+var ErrUnsupportedMethod = errs.Field("payment_method", `must be a Stripe PaymentMethod id (pm_...) or "paypal"`)
 
 // provider chooses the provider of a payment method.
 func (a *App) provider(method string) (string, Provider, error) {
-	if len(method) > 3 && method[:3] == "pm_" {
+	switch {
+	case len(method) > 3 && method[:3] == "pm_" && a.d.Stripe != nil:
 		return domain.ProviderStripe, a.d.Stripe, nil
+	case method == "paypal" && a.d.PayPal != nil:
+		return domain.ProviderPayPal, a.d.PayPal, nil
 	}
 	return "", nil, ErrUnsupportedMethod
 }
@@ -188,6 +206,26 @@ func (a *App) RefundPayment(ctx context.Context, orderID, refundID string, amoun
 		}
 		return nil
 	})
+}
+
+// CapturePayment completes a PayPal payment the buyer approved. A captured payment is
+// answered as it is; one not approved yet is ErrNotApproved.
+func (a *App) CapturePayment(ctx context.Context, orderID string) (*domain.Payment, error) {
+	p, err := a.GetPayment(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status() != domain.StatusActionRequired || p.Provider() != domain.ProviderPayPal {
+		if p.Unsettled() {
+			return nil, ErrNotApproved
+		}
+		return p, nil
+	}
+	out, err := a.d.PayPal.Capture(ctx, "order-"+orderID+"/capture", p.ProviderRef())
+	if err != nil {
+		return nil, err
+	}
+	return a.d.Payments.Update(ctx, p.StreamID(), func(p *domain.Payment) error { p.Settle(out, a.now()); return nil })
 }
 
 // GetPayment returns an order's payment.

@@ -3,10 +3,12 @@ package app_test
 import (
 	"context"
 	"errors"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 
 	"github.com/storefront/storefront/platform/aggregate"
+	"github.com/storefront/storefront/platform/devenv/paypalstandin"
 	"github.com/storefront/storefront/platform/errs"
 	"github.com/storefront/storefront/platform/es/postgres"
 	"github.com/storefront/storefront/platform/testkit/pgtest"
@@ -141,4 +143,58 @@ func TestPayments_DeclineExpireRefund(t *testing.T) {
 			t.Fatalf("bad requests left a payment: %v", err)
 		}
 	})
+}
+
+// TestPayPal_ApproveThenCapture: a PayPal payment waits for the buyer; capturing before the
+// approval is refused and changes nothing, after it the payment succeeds once; one never
+// approved is given up.
+func TestPayPal_ApproveThenCapture(t *testing.T) {
+	standin := paypalstandin.New("id", "secret")
+	srv := httptest.NewServer(standin)
+	defer srv.Close()
+	pp, err := adapters.NewPayPal("id", "secret", srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := pgtest.New(t, postgres.Migrations("payments"))
+	store, err := postgres.New(db.Pool, "payments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	a := app.New(app.Deps{Payments: aggregate.NewStore(store, domain.Registry(), domain.NewPayment), PayPal: pp})
+	ctx := t.Context()
+
+	p, err := a.RequestPayment(ctx, "pp-1", request(5_000, "paypal"))
+	if err != nil || p.Status() != domain.StatusActionRequired || p.ActionURL() == "" || p.Provider() != domain.ProviderPayPal {
+		t.Fatalf("%v: status %d url %q", err, p.Status(), p.ActionURL())
+	}
+	if _, err := a.CapturePayment(ctx, "pp-1"); !errors.Is(err, app.ErrNotApproved) {
+		t.Fatalf("capture before approval: %v", err)
+	}
+	standin.Approve(p.ProviderRef())
+	for range 2 {
+		got, err := a.CapturePayment(ctx, "pp-1")
+		if err != nil || got.Status() != domain.StatusSucceeded {
+			t.Fatalf("capture: %v %d", err, got.Status())
+		}
+	}
+	if n := standin.Calls("POST /v2/checkout/orders/{id}/capture"); n != 2 {
+		t.Fatalf("%d captures reached PayPal (one refused, one made)", n)
+	}
+	refunded, err := a.RefundPayment(ctx, "pp-1", "cancel", 5_000, "cancelled")
+	if err != nil || refunded.RefundedMinor() != 5_000 {
+		t.Fatalf("refund: %v %d", err, refunded.RefundedMinor())
+	}
+
+	q, err := a.RequestPayment(ctx, "pp-2", request(1_000, "paypal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q, err = a.ExpirePayment(ctx, "pp-2"); err != nil || q.Status() != domain.StatusExpired {
+		t.Fatalf("expire: %v %d", err, q.Status())
+	}
+	if _, err := a.CapturePayment(ctx, "pp-2"); err != nil {
+		t.Fatalf("capture of an expired payment answers it as it is: %v", err)
+	}
 }

@@ -31,7 +31,7 @@ func (s GRPC) RequestPayment(ctx context.Context, r *paymentsv1.RequestPaymentRe
 // CapturePayment implements paymentsv1.PaymentServiceServer. Stripe payments are captured
 // when confirmed, so a Stripe payment is answered as it is.
 func (s GRPC) CapturePayment(ctx context.Context, r *paymentsv1.CapturePaymentRequest) (*paymentsv1.Payment, error) {
-	p, err := s.App.GetPayment(ctx, r.GetOrderId())
+	p, err := s.App.CapturePayment(ctx, r.GetOrderId())
 	if err != nil {
 		return nil, err
 	}
@@ -75,17 +75,21 @@ func Payment(p *domain.Payment) *paymentsv1.Payment {
 	case domain.ProviderPayPal:
 		out.Provider = paymentsv1.Provider_PROVIDER_PAYPAL
 	}
-	switch p.Status() {
-	case domain.StatusRequested:
+	switch st := p.Status(); {
+	case st == domain.StatusRequested:
 		out.Status = paymentsv1.PaymentStatus_PAYMENT_STATUS_PENDING
-	case domain.StatusActionRequired:
+	case st == domain.StatusActionRequired && p.Provider() == domain.ProviderPayPal:
+		// PayPal: the buyer approves at the payer-action link, then the order is captured.
+		out.Status = paymentsv1.PaymentStatus_PAYMENT_STATUS_PENDING
+		out.ApprovalUrl = p.ActionURL()
+	case st == domain.StatusActionRequired:
 		out.Status = paymentsv1.PaymentStatus_PAYMENT_STATUS_ACTION_REQUIRED
 		out.NextActionUrl = p.ActionURL()
-	case domain.StatusSucceeded:
+	case st == domain.StatusSucceeded:
 		out.Status = paymentsv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED
-	case domain.StatusDeclined:
+	case st == domain.StatusDeclined:
 		out.Status = paymentsv1.PaymentStatus_PAYMENT_STATUS_DECLINED
-	case domain.StatusExpired:
+	case st == domain.StatusExpired:
 		out.Status = paymentsv1.PaymentStatus_PAYMENT_STATUS_EXPIRED
 	}
 	for _, r := range p.Refunds() {
