@@ -77,10 +77,18 @@ func New(clientID, secret string) *Handler {
 }
 
 // SetBase sets the URL links point at (the server's own address).
-func (h *Handler) SetBase(url string) { h.mu.Lock(); h.base = strings.TrimSuffix(url, "/"); h.mu.Unlock() }
+func (h *Handler) SetBase(url string) {
+	h.mu.Lock()
+	h.base = strings.TrimSuffix(url, "/")
+	h.mu.Unlock()
+}
 
 // Calls returns how many requests the pattern got ("POST /v2/checkout/orders/{id}/capture").
-func (h *Handler) Calls(pattern string) int { h.mu.Lock(); defer h.mu.Unlock(); return h.calls[pattern] }
+func (h *Handler) Calls(pattern string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.calls[pattern]
+}
 
 // Approve approves an order as the buyer opening its approval link would.
 func (h *Handler) Approve(id string) bool {

@@ -5,8 +5,8 @@ package natstest
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"testing"
 	"time"

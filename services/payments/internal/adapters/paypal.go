@@ -75,7 +75,9 @@ func (p *PayPal) Charge(ctx context.Context, c app.Charge) (domain.Outcome, erro
 	return domain.Outcome{}, fmt.Errorf("paypal: order %s (%s) has no approval link", order.ID, order.Status)
 }
 
-func (p *PayPal) url(pattern, orderID string) string { return strings.ReplaceAll(pattern, "{order_id}", orderID) }
+func (p *PayPal) url(pattern, orderID string) string {
+	return strings.ReplaceAll(pattern, "{order_id}", orderID)
+}
 
 // Capture implements app.Capturer: it captures an approved PayPal order. Not approved yet is
 // app.ErrNotApproved; captured before (a repeated call after a crash) answers the capture.

@@ -65,8 +65,8 @@ type Deps struct {
 		Provider
 		Capturer
 	}
-	Clock    func() time.Time
-	Log      *slog.Logger
+	Clock func() time.Time
+	Log   *slog.Logger
 }
 
 // App is the payments context's use cases.
