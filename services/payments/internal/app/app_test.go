@@ -187,11 +187,10 @@ func TestPayPal_ApproveThenCapture(t *testing.T) {
 		t.Fatalf("refund: %v %d", err, refunded.RefundedMinor())
 	}
 
-	q, err := a.RequestPayment(ctx, "pp-2", request(1_000, "paypal"))
-	if err != nil {
+	if _, err := a.RequestPayment(ctx, "pp-2", request(1_000, "paypal")); err != nil {
 		t.Fatal(err)
 	}
-	if q, err = a.ExpirePayment(ctx, "pp-2"); err != nil || q.Status() != domain.StatusExpired {
+	if q, err := a.ExpirePayment(ctx, "pp-2"); err != nil || q.Status() != domain.StatusExpired {
 		t.Fatalf("expire: %v %d", err, q.Status())
 	}
 	if _, err := a.CapturePayment(ctx, "pp-2"); err != nil {
