@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -26,8 +28,8 @@ func TestCheckout(t *testing.T) {
 		t.Fatalf("admin login: %d %s", r.status, r.body)
 	}
 	admin := r.json(t)["access_token"].(string)
-	_, pair := register(t, f, "buyer")
-	c := checkoutClient{f: f, admin: admin, buyer: pair["access_token"].(string)}
+	email, pair := register(t, f, "buyer")
+	c := checkoutClient{f: f, admin: admin, buyer: pair["access_token"].(string), buyerEmail: email}
 	c.cart = cartClient{f: f, catalog: catalogClient{f: f, admin: admin, customer: c.buyer}, shopper: c.buyer, other: c.buyer}
 	c.category = c.cart.catalog.category(t, "")
 
@@ -46,6 +48,7 @@ func TestCheckout(t *testing.T) {
 type checkoutClient struct {
 	f            *fleet
 	admin, buyer string
+	buyerEmail   string
 	cart         cartClient
 	category     string
 }
@@ -158,6 +161,28 @@ func (c checkoutClient) eventuallyStock(t *testing.T, productID string, want flo
 	}
 }
 
+// eventuallyMail waits for a mail of the kind about the order to the address.
+func (c checkoutClient) eventuallyMail(t *testing.T, to, kind, orderID string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		entries, _ := os.ReadDir(c.f.mailDir)
+		for _, e := range entries {
+			if !strings.Contains(e.Name(), kind) {
+				continue
+			}
+			raw, err := os.ReadFile(filepath.Join(c.f.mailDir, e.Name()))
+			if err == nil && strings.Contains(string(raw), to) && strings.Contains(string(raw), orderID[:8]) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s mail to %s about order %s in %s", kind, to, orderID, c.f.mailDir)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func statuses(o map[string]any) []string {
 	var out []string
 	for _, h := range o["status_history"].([]any) {
@@ -208,6 +233,9 @@ func (c checkoutClient) testPaid(t *testing.T) {
 	if list["total"] != 1.0 || list["items"].([]any)[0].(map[string]any)["id"] != o["id"] {
 		t.Fatalf("GET /orders: %v", list)
 	}
+	// The customer got the confirmation and the receipt (the mail directory of `make run`).
+	c.eventuallyMail(t, c.buyerEmail, "order_confirmation", o["id"].(string))
+	c.eventuallyMail(t, c.buyerEmail, "payment_receipt", o["id"].(string))
 	// Another customer cannot see it.
 	_, other := register(t, c.f, "nosy")
 	assertError(t, c.f.do(t, "GET", "/api/v1/orders/"+o["id"].(string), nil, other["access_token"].(string)), 404, "not_found")

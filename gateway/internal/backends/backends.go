@@ -12,6 +12,7 @@ import (
 	cartv1 "github.com/storefront/storefront/proto/storefront/cart/v1"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
+	notificationsv1 "github.com/storefront/storefront/proto/storefront/notifications/v1"
 	orderingv1 "github.com/storefront/storefront/proto/storefront/ordering/v1"
 	paymentsv1 "github.com/storefront/storefront/proto/storefront/payments/v1"
 )
@@ -34,6 +35,8 @@ func All() []Backend {
 		// Internal only (no routes yet): the edge will forward the providers' webhooks to it.
 		{"payments", "STOREFRONT_PAYMENTS_ADDR", paymentsv1.File_storefront_payments_v1_payments_proto.Services().ByName("PaymentService"), nil},
 		{"ordering", "STOREFRONT_ORDERING_ADDR", orderingv1.File_storefront_ordering_v1_ordering_proto.Services().ByName("OrderingService"), orderingv1.RegisterOrderingServiceHandler},
+		// Internal only: support will read the mails a customer was sent through the edge.
+		{"notifications", "STOREFRONT_NOTIFICATIONS_ADDR", notificationsv1.File_storefront_notifications_v1_notifications_proto.Services().ByName("NotificationService"), nil},
 	}
 }
 

@@ -74,15 +74,17 @@ func (a *App) PlaceOrder(ctx context.Context, cmd PlaceOrder) (o *domain.Order, 
 			return nil, false, err
 		}
 		if existing != nil {
-			if !bytes.Equal(existing.RequestDigest(), digest) {
-				return nil, false, domain.ErrIdempotencyKeyReused
-			}
-			return existing, true, nil
+			return a.replay(existing, digest)
 		}
 	}
 
 	cart, err := a.d.Carts.CheckoutCart(ctx, cmd.UserID)
 	if err != nil {
+		// A concurrent duplicate may have placed the order and the saga checked the cart out
+		// meanwhile: the key answers with that order.
+		if o, ok := a.placedMeanwhile(ctx, cmd, orderID); ok {
+			return a.replay(o, digest)
+		}
 		return nil, false, err
 	}
 	address, err := a.shippingAddress(ctx, cmd)
@@ -102,6 +104,9 @@ func (a *App) PlaceOrder(ctx context.Context, cmd PlaceOrder) (o *domain.Order, 
 	var discount int64
 	if code != "" {
 		if discount, err = a.redeem(ctx, code, orderID, cart.SubtotalMinor); err != nil {
+			if o, ok := a.placedMeanwhile(ctx, cmd, orderID); ok {
+				return a.replay(o, digest)
+			}
 			return nil, false, err
 		}
 	}
@@ -131,6 +136,28 @@ func (a *App) PlaceOrder(ctx context.Context, cmd PlaceOrder) (o *domain.Order, 
 		return nil, false, err
 	}
 	return o, false, nil
+}
+
+// replay answers a request whose Idempotency-Key names a placed order: that order, or
+// ErrIdempotencyKeyReused for another body.
+func (a *App) replay(o *domain.Order, digest []byte) (*domain.Order, bool, error) {
+	if !bytes.Equal(o.RequestDigest(), digest) {
+		return nil, false, domain.ErrIdempotencyKeyReused
+	}
+	return o, true, nil
+}
+
+// placedMeanwhile returns the order a keyed request's id names when a concurrent duplicate
+// placed it after this request looked.
+func (a *App) placedMeanwhile(ctx context.Context, cmd PlaceOrder, orderID string) (*domain.Order, bool) {
+	if !cmd.HasKey {
+		return nil, false
+	}
+	o, err := a.d.Orders.Load(ctx, domain.OrderStream(orderID))
+	if err != nil || !o.Placed() {
+		return nil, false
+	}
+	return o, true
 }
 
 // orderOfKey finds the order a customer's Idempotency-Key names: the placed order still in
