@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,6 +45,7 @@ func TestCheckout(t *testing.T) {
 	t.Run("discounts", c.testDiscounts)
 	t.Run("cancel refunds and releases", c.testCancel)
 	t.Run("ship, deliver, return", c.testReturn)
+	t.Run("stripe webhook", c.testStripeWebhook)
 	t.Run("admin views and analytics", c.testAdmin)
 }
 
@@ -643,6 +647,43 @@ func (c checkoutClient) testReturn(t *testing.T) {
 	}
 	// Shipping sold the 2 units (stock stays 2), the return put them back.
 	c.eventuallyStock(t, product, 4)
+}
+
+// stripeSign signs a webhook payload as Stripe does (Stripe-Signature: t=…,v1=HMAC-SHA256 of
+// "t.payload" with the endpoint's secret).
+func stripeSign(secret string, payload []byte, at time.Time) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "%d.%s", at.Unix(), payload)
+	return fmt.Sprintf("t=%d,v1=%s", at.Unix(), hex.EncodeToString(mac.Sum(nil)))
+}
+
+func (c checkoutClient) testStripeWebhook(t *testing.T) {
+	token, id, _ := c.paidOrder(t, "webhooked")
+	o := c.f.do(t, "GET", "/api/v1/orders/"+id, nil, token).json(t)
+	pi := o["payment"].(map[string]any)["provider_ref"].(string)
+	payload, _ := json.Marshal(map[string]any{"id": "evt_" + suffix(), "object": "event", "type": "charge.refunded", "api_version": "2020-08-27",
+		"data": map[string]any{"object": map[string]any{"id": "ch_" + suffix(), "object": "charge", "payment_intent": pi,
+			"refunds": map[string]any{"object": "list", "data": []any{map[string]any{"id": "re_" + suffix(), "object": "refund", "amount": 1_000}}}}}})
+	post := func(sig string) response {
+		return c.f.do(t, "POST", "/webhooks/stripe", string(payload), "", "Stripe-Signature", sig, "Content-Type", "application/json")
+	}
+	assertError(t, post(stripeSign("whsec_wrong", payload, time.Now())), 400, "invalid_argument")
+	assertError(t, post(stripeSign("whsec_storefrontdev", payload, time.Now().Add(-time.Hour))), 400, "invalid_argument")
+	for range 2 { // a redelivery changes nothing
+		if r := post(stripeSign("whsec_storefrontdev", payload, time.Now())); r.status != 200 {
+			t.Fatalf("webhook: %d %s", r.status, r.body)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for c.f.do(t, "GET", "/api/v1/orders/"+id, nil, token).json(t)["payment"].(map[string]any)["refunded"] != true {
+		if time.Now().After(deadline) {
+			t.Fatal("a refund at Stripe never reached the order")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if o := c.f.do(t, "GET", "/api/v1/orders/"+id, nil, token).json(t); o["status"] != "paid" {
+		t.Fatalf("a partial refund at the provider changed the order's status: %v", o["status"])
+	}
 }
 
 func (c checkoutClient) testAdmin(t *testing.T) {

@@ -159,6 +159,9 @@ func (l *launcher) dependencies(ctx context.Context, cfg Config) ([]string, erro
 		}
 		// stripe-mock takes any key of the test-mode form sk_test_ + letters and digits.
 		env = append(env, "STRIPE_SECRET_KEY=sk_test_storefrontdev", "STOREFRONT_STRIPE_API_BASE="+base)
+		if _, ok := os.LookupEnv("STRIPE_WEBHOOK_SECRET"); !ok {
+			env = append(env, "STRIPE_WEBHOOK_SECRET=whsec_storefrontdev")
+		}
 	}
 	if cfg.PayPalID != "" {
 		env = append(env, "PAYPAL_CLIENT_ID="+cfg.PayPalID, "PAYPAL_CLIENT_SECRET="+cfg.PayPalSecret, "STOREFRONT_PAYPAL_API_BASE="+cfg.PayPalBase)

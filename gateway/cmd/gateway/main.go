@@ -28,11 +28,13 @@ import (
 	"github.com/storefront/storefront/gateway/internal/policy"
 	"github.com/storefront/storefront/gateway/internal/ratelimit"
 	"github.com/storefront/storefront/gateway/internal/server"
+	"github.com/storefront/storefront/gateway/internal/webhooks"
 	"github.com/storefront/storefront/platform/config"
 	"github.com/storefront/storefront/platform/grpcx"
 	"github.com/storefront/storefront/platform/revocation"
 	"github.com/storefront/storefront/platform/telemetry"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
+	paymentsv1 "github.com/storefront/storefront/proto/storefront/payments/v1"
 )
 
 // Config is the gateway's configuration, read once from the environment.
@@ -153,11 +155,12 @@ func run(ctx context.Context) error {
 	background.Go(func() { authn.KeepKeysFresh(bgCtx, 5*time.Minute) })
 
 	handler := server.New(server.Config{CORSOrigins: cfg.CORSOrigins}, server.Deps{
-		Log:     log,
-		Metrics: tel.MetricsHandler(),
-		API:     api,
-		Checks:  checks,
-		Access:  access,
+		Log:      log,
+		Metrics:  tel.MetricsHandler(),
+		API:      api,
+		Checks:   checks,
+		Access:   access,
+		Webhooks: webhooks.Handler{Payments: paymentsv1.NewPaymentServiceClient(conns["payments"]), Log: log},
 		Trace: func(h http.Handler) http.Handler {
 			return otelhttp.NewHandler(h, "edge",
 				otelhttp.WithTracerProvider(tel.Tracer), otelhttp.WithMeterProvider(tel.Meter), otelhttp.WithPropagators(tel.Propagator),

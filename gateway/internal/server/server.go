@@ -26,6 +26,8 @@ type Deps struct {
 	// Access authenticates and rate-limits /api/v1 requests; nil serves them unguarded
 	// (tests of the plain edge).
 	Access *Access
+	// Webhooks adds the payment providers' webhook routes (nil: none).
+	Webhooks interface{ Register(*http.ServeMux) }
 	// Trace wraps the handler in the request's server span (continuing an incoming
 	// traceparent); nil leaves requests untraced.
 	Trace func(http.Handler) http.Handler
@@ -44,6 +46,9 @@ func New(cfg Config, d Deps) http.Handler {
 		_, _ = w.Write(openapi.JSON)
 	})
 	mux.Handle("/api/v1/", d.API)
+	if d.Webhooks != nil {
+		d.Webhooks.Register(mux)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		edge.WriteError(w, http.StatusNotFound, edge.CodeNotFound, "no such resource")
 	})

@@ -10,6 +10,6 @@ import "google.golang.org/protobuf/proto"
 func Events() []proto.Message {
 	return []proto.Message{
 		&PaymentRequested{}, &PaymentProcessed{}, &PaymentDeclined{}, &PaymentActionRequired{}, &PaymentExpired{},
-		&RefundRequested{}, &RefundIssued{}, &RefundFailed{},
+		&RefundRequested{}, &RefundIssued{}, &RefundFailed{}, &ProviderEventReceived{},
 	}
 }

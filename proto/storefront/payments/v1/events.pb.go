@@ -608,6 +608,87 @@ func (x *RefundFailed) GetFailedAt() int64 {
 	return 0
 }
 
+// ProviderEventReceived: a provider's webhook event about the payment was taken, once per
+// event id; the events it caused (PaymentProcessed, PaymentDeclined, RefundIssued) follow in
+// the same append.
+type ProviderEventReceived struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// "stripe" or "paypal".
+	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	EventId  string `protobuf:"bytes,3,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// The provider's type: "payment_intent.payment_failed", "PAYMENT.CAPTURE.COMPLETED", ...
+	Type          string `protobuf:"bytes,4,opt,name=type,proto3" json:"type,omitempty"`
+	ReceivedAt    int64  `protobuf:"varint,5,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProviderEventReceived) Reset() {
+	*x = ProviderEventReceived{}
+	mi := &file_storefront_payments_v1_events_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProviderEventReceived) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProviderEventReceived) ProtoMessage() {}
+
+func (x *ProviderEventReceived) ProtoReflect() protoreflect.Message {
+	mi := &file_storefront_payments_v1_events_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProviderEventReceived.ProtoReflect.Descriptor instead.
+func (*ProviderEventReceived) Descriptor() ([]byte, []int) {
+	return file_storefront_payments_v1_events_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ProviderEventReceived) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *ProviderEventReceived) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *ProviderEventReceived) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *ProviderEventReceived) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ProviderEventReceived) GetReceivedAt() int64 {
+	if x != nil {
+		return x.ReceivedAt
+	}
+	return 0
+}
+
 var File_storefront_payments_v1_events_proto protoreflect.FileDescriptor
 
 const file_storefront_payments_v1_events_proto_rawDesc = "" +
@@ -659,7 +740,14 @@ const file_storefront_payments_v1_events_proto_rawDesc = "" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1b\n" +
 	"\trefund_id\x18\x02 \x01(\tR\brefundId\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x1b\n" +
-	"\tfailed_at\x18\x04 \x01(\x03R\bfailedAtBJZHgithub.com/storefront/storefront/proto/storefront/payments/v1;paymentsv1b\x06proto3"
+	"\tfailed_at\x18\x04 \x01(\x03R\bfailedAt\"\x9e\x01\n" +
+	"\x15ProviderEventReceived\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1a\n" +
+	"\bprovider\x18\x02 \x01(\tR\bprovider\x12\x19\n" +
+	"\bevent_id\x18\x03 \x01(\tR\aeventId\x12\x12\n" +
+	"\x04type\x18\x04 \x01(\tR\x04type\x12\x1f\n" +
+	"\vreceived_at\x18\x05 \x01(\x03R\n" +
+	"receivedAtBJZHgithub.com/storefront/storefront/proto/storefront/payments/v1;paymentsv1b\x06proto3"
 
 var (
 	file_storefront_payments_v1_events_proto_rawDescOnce sync.Once
@@ -673,7 +761,7 @@ func file_storefront_payments_v1_events_proto_rawDescGZIP() []byte {
 	return file_storefront_payments_v1_events_proto_rawDescData
 }
 
-var file_storefront_payments_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_storefront_payments_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_storefront_payments_v1_events_proto_goTypes = []any{
 	(*PaymentRequested)(nil),      // 0: storefront.payments.v1.PaymentRequested
 	(*PaymentProcessed)(nil),      // 1: storefront.payments.v1.PaymentProcessed
@@ -683,6 +771,7 @@ var file_storefront_payments_v1_events_proto_goTypes = []any{
 	(*RefundRequested)(nil),       // 5: storefront.payments.v1.RefundRequested
 	(*RefundIssued)(nil),          // 6: storefront.payments.v1.RefundIssued
 	(*RefundFailed)(nil),          // 7: storefront.payments.v1.RefundFailed
+	(*ProviderEventReceived)(nil), // 8: storefront.payments.v1.ProviderEventReceived
 }
 var file_storefront_payments_v1_events_proto_depIdxs = []int32{
 	0, // [0:0] is the sub-list for method output_type
@@ -703,7 +792,7 @@ func file_storefront_payments_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storefront_payments_v1_events_proto_rawDesc), len(file_storefront_payments_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

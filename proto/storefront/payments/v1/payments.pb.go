@@ -133,6 +133,122 @@ func (PaymentStatus) EnumDescriptor() ([]byte, []int) {
 	return file_storefront_payments_v1_payments_proto_rawDescGZIP(), []int{1}
 }
 
+type HandleWebhookRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Provider Provider               `protobuf:"varint,1,opt,name=provider,proto3,enum=storefront.payments.v1.Provider" json:"provider,omitempty"`
+	// The request body, byte for byte (signatures cover it).
+	Payload []byte `protobuf:"bytes,2,opt,name=payload,proto3" json:"payload,omitempty"`
+	// The headers the provider signs with: Stripe-Signature; PayPal's Paypal-Transmission-Id,
+	// -Time, -Sig, Paypal-Cert-Url and Paypal-Auth-Algo. Lower-case names.
+	Headers       map[string]string `protobuf:"bytes,3,rep,name=headers,proto3" json:"headers,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HandleWebhookRequest) Reset() {
+	*x = HandleWebhookRequest{}
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandleWebhookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandleWebhookRequest) ProtoMessage() {}
+
+func (x *HandleWebhookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandleWebhookRequest.ProtoReflect.Descriptor instead.
+func (*HandleWebhookRequest) Descriptor() ([]byte, []int) {
+	return file_storefront_payments_v1_payments_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *HandleWebhookRequest) GetProvider() Provider {
+	if x != nil {
+		return x.Provider
+	}
+	return Provider_PROVIDER_UNSPECIFIED
+}
+
+func (x *HandleWebhookRequest) GetPayload() []byte {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *HandleWebhookRequest) GetHeaders() map[string]string {
+	if x != nil {
+		return x.Headers
+	}
+	return nil
+}
+
+type HandleWebhookResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	EventId string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// false when the event was recorded before (a redelivery) or concerns no payment of ours.
+	Recorded      bool `protobuf:"varint,2,opt,name=recorded,proto3" json:"recorded,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HandleWebhookResponse) Reset() {
+	*x = HandleWebhookResponse{}
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandleWebhookResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandleWebhookResponse) ProtoMessage() {}
+
+func (x *HandleWebhookResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandleWebhookResponse.ProtoReflect.Descriptor instead.
+func (*HandleWebhookResponse) Descriptor() ([]byte, []int) {
+	return file_storefront_payments_v1_payments_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *HandleWebhookResponse) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *HandleWebhookResponse) GetRecorded() bool {
+	if x != nil {
+		return x.Recorded
+	}
+	return false
+}
+
 type RequestPaymentRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	OrderId string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
@@ -151,7 +267,7 @@ type RequestPaymentRequest struct {
 
 func (x *RequestPaymentRequest) Reset() {
 	*x = RequestPaymentRequest{}
-	mi := &file_storefront_payments_v1_payments_proto_msgTypes[0]
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -163,7 +279,7 @@ func (x *RequestPaymentRequest) String() string {
 func (*RequestPaymentRequest) ProtoMessage() {}
 
 func (x *RequestPaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_payments_v1_payments_proto_msgTypes[0]
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -176,7 +292,7 @@ func (x *RequestPaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestPaymentRequest.ProtoReflect.Descriptor instead.
 func (*RequestPaymentRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_payments_v1_payments_proto_rawDescGZIP(), []int{0}
+	return file_storefront_payments_v1_payments_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *RequestPaymentRequest) GetOrderId() string {
@@ -230,7 +346,7 @@ type CapturePaymentRequest struct {
 
 func (x *CapturePaymentRequest) Reset() {
 	*x = CapturePaymentRequest{}
-	mi := &file_storefront_payments_v1_payments_proto_msgTypes[1]
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -242,7 +358,7 @@ func (x *CapturePaymentRequest) String() string {
 func (*CapturePaymentRequest) ProtoMessage() {}
 
 func (x *CapturePaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_payments_v1_payments_proto_msgTypes[1]
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -255,7 +371,7 @@ func (x *CapturePaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CapturePaymentRequest.ProtoReflect.Descriptor instead.
 func (*CapturePaymentRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_payments_v1_payments_proto_rawDescGZIP(), []int{1}
+	return file_storefront_payments_v1_payments_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CapturePaymentRequest) GetOrderId() string {
@@ -280,7 +396,7 @@ type RefundPaymentRequest struct {
 
 func (x *RefundPaymentRequest) Reset() {
 	*x = RefundPaymentRequest{}
-	mi := &file_storefront_payments_v1_payments_proto_msgTypes[2]
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -292,7 +408,7 @@ func (x *RefundPaymentRequest) String() string {
 func (*RefundPaymentRequest) ProtoMessage() {}
 
 func (x *RefundPaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_payments_v1_payments_proto_msgTypes[2]
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -305,7 +421,7 @@ func (x *RefundPaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundPaymentRequest.ProtoReflect.Descriptor instead.
 func (*RefundPaymentRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_payments_v1_payments_proto_rawDescGZIP(), []int{2}
+	return file_storefront_payments_v1_payments_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *RefundPaymentRequest) GetOrderId() string {
@@ -345,7 +461,7 @@ type ExpirePaymentRequest struct {
 
 func (x *ExpirePaymentRequest) Reset() {
 	*x = ExpirePaymentRequest{}
-	mi := &file_storefront_payments_v1_payments_proto_msgTypes[3]
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -357,7 +473,7 @@ func (x *ExpirePaymentRequest) String() string {
 func (*ExpirePaymentRequest) ProtoMessage() {}
 
 func (x *ExpirePaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_payments_v1_payments_proto_msgTypes[3]
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -370,7 +486,7 @@ func (x *ExpirePaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExpirePaymentRequest.ProtoReflect.Descriptor instead.
 func (*ExpirePaymentRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_payments_v1_payments_proto_rawDescGZIP(), []int{3}
+	return file_storefront_payments_v1_payments_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ExpirePaymentRequest) GetOrderId() string {
@@ -389,7 +505,7 @@ type GetPaymentRequest struct {
 
 func (x *GetPaymentRequest) Reset() {
 	*x = GetPaymentRequest{}
-	mi := &file_storefront_payments_v1_payments_proto_msgTypes[4]
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -401,7 +517,7 @@ func (x *GetPaymentRequest) String() string {
 func (*GetPaymentRequest) ProtoMessage() {}
 
 func (x *GetPaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_payments_v1_payments_proto_msgTypes[4]
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -414,7 +530,7 @@ func (x *GetPaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPaymentRequest.ProtoReflect.Descriptor instead.
 func (*GetPaymentRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_payments_v1_payments_proto_rawDescGZIP(), []int{4}
+	return file_storefront_payments_v1_payments_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetPaymentRequest) GetOrderId() string {
@@ -439,7 +555,7 @@ type Refund struct {
 
 func (x *Refund) Reset() {
 	*x = Refund{}
-	mi := &file_storefront_payments_v1_payments_proto_msgTypes[5]
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -451,7 +567,7 @@ func (x *Refund) String() string {
 func (*Refund) ProtoMessage() {}
 
 func (x *Refund) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_payments_v1_payments_proto_msgTypes[5]
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -464,7 +580,7 @@ func (x *Refund) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Refund.ProtoReflect.Descriptor instead.
 func (*Refund) Descriptor() ([]byte, []int) {
-	return file_storefront_payments_v1_payments_proto_rawDescGZIP(), []int{5}
+	return file_storefront_payments_v1_payments_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Refund) GetRefundId() string {
@@ -523,7 +639,7 @@ type Payment struct {
 
 func (x *Payment) Reset() {
 	*x = Payment{}
-	mi := &file_storefront_payments_v1_payments_proto_msgTypes[6]
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -535,7 +651,7 @@ func (x *Payment) String() string {
 func (*Payment) ProtoMessage() {}
 
 func (x *Payment) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_payments_v1_payments_proto_msgTypes[6]
+	mi := &file_storefront_payments_v1_payments_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -548,7 +664,7 @@ func (x *Payment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Payment.ProtoReflect.Descriptor instead.
 func (*Payment) Descriptor() ([]byte, []int) {
-	return file_storefront_payments_v1_payments_proto_rawDescGZIP(), []int{6}
+	return file_storefront_payments_v1_payments_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Payment) GetOrderId() string {
@@ -639,7 +755,17 @@ var File_storefront_payments_v1_payments_proto protoreflect.FileDescriptor
 
 const file_storefront_payments_v1_payments_proto_rawDesc = "" +
 	"\n" +
-	"%storefront/payments/v1/payments.proto\x12\x16storefront.payments.v1\"\xd3\x01\n" +
+	"%storefront/payments/v1/payments.proto\x12\x16storefront.payments.v1\"\xff\x01\n" +
+	"\x14HandleWebhookRequest\x12<\n" +
+	"\bprovider\x18\x01 \x01(\x0e2 .storefront.payments.v1.ProviderR\bprovider\x12\x18\n" +
+	"\apayload\x18\x02 \x01(\fR\apayload\x12S\n" +
+	"\aheaders\x18\x03 \x03(\v29.storefront.payments.v1.HandleWebhookRequest.HeadersEntryR\aheaders\x1a:\n" +
+	"\fHeadersEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"N\n" +
+	"\x15HandleWebhookResponse\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x1a\n" +
+	"\brecorded\x18\x02 \x01(\bR\brecorded\"\xd3\x01\n" +
 	"\x15RequestPaymentRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12!\n" +
@@ -688,14 +814,15 @@ const file_storefront_payments_v1_payments_proto_rawDesc = "" +
 	"\x1ePAYMENT_STATUS_ACTION_REQUIRED\x10\x02\x12\x1c\n" +
 	"\x18PAYMENT_STATUS_SUCCEEDED\x10\x03\x12\x1b\n" +
 	"\x17PAYMENT_STATUS_DECLINED\x10\x04\x12\x1a\n" +
-	"\x16PAYMENT_STATUS_EXPIRED\x10\x052\xee\x03\n" +
+	"\x16PAYMENT_STATUS_EXPIRED\x10\x052\xdc\x04\n" +
 	"\x0ePaymentService\x12`\n" +
 	"\x0eRequestPayment\x12-.storefront.payments.v1.RequestPaymentRequest\x1a\x1f.storefront.payments.v1.Payment\x12`\n" +
 	"\x0eCapturePayment\x12-.storefront.payments.v1.CapturePaymentRequest\x1a\x1f.storefront.payments.v1.Payment\x12^\n" +
 	"\rRefundPayment\x12,.storefront.payments.v1.RefundPaymentRequest\x1a\x1f.storefront.payments.v1.Payment\x12^\n" +
 	"\rExpirePayment\x12,.storefront.payments.v1.ExpirePaymentRequest\x1a\x1f.storefront.payments.v1.Payment\x12X\n" +
 	"\n" +
-	"GetPayment\x12).storefront.payments.v1.GetPaymentRequest\x1a\x1f.storefront.payments.v1.PaymentBJZHgithub.com/storefront/storefront/proto/storefront/payments/v1;paymentsv1b\x06proto3"
+	"GetPayment\x12).storefront.payments.v1.GetPaymentRequest\x1a\x1f.storefront.payments.v1.Payment\x12l\n" +
+	"\rHandleWebhook\x12,.storefront.payments.v1.HandleWebhookRequest\x1a-.storefront.payments.v1.HandleWebhookResponseBJZHgithub.com/storefront/storefront/proto/storefront/payments/v1;paymentsv1b\x06proto3"
 
 var (
 	file_storefront_payments_v1_payments_proto_rawDescOnce sync.Once
@@ -710,37 +837,44 @@ func file_storefront_payments_v1_payments_proto_rawDescGZIP() []byte {
 }
 
 var file_storefront_payments_v1_payments_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_storefront_payments_v1_payments_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_storefront_payments_v1_payments_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_storefront_payments_v1_payments_proto_goTypes = []any{
 	(Provider)(0),                 // 0: storefront.payments.v1.Provider
 	(PaymentStatus)(0),            // 1: storefront.payments.v1.PaymentStatus
-	(*RequestPaymentRequest)(nil), // 2: storefront.payments.v1.RequestPaymentRequest
-	(*CapturePaymentRequest)(nil), // 3: storefront.payments.v1.CapturePaymentRequest
-	(*RefundPaymentRequest)(nil),  // 4: storefront.payments.v1.RefundPaymentRequest
-	(*ExpirePaymentRequest)(nil),  // 5: storefront.payments.v1.ExpirePaymentRequest
-	(*GetPaymentRequest)(nil),     // 6: storefront.payments.v1.GetPaymentRequest
-	(*Refund)(nil),                // 7: storefront.payments.v1.Refund
-	(*Payment)(nil),               // 8: storefront.payments.v1.Payment
+	(*HandleWebhookRequest)(nil),  // 2: storefront.payments.v1.HandleWebhookRequest
+	(*HandleWebhookResponse)(nil), // 3: storefront.payments.v1.HandleWebhookResponse
+	(*RequestPaymentRequest)(nil), // 4: storefront.payments.v1.RequestPaymentRequest
+	(*CapturePaymentRequest)(nil), // 5: storefront.payments.v1.CapturePaymentRequest
+	(*RefundPaymentRequest)(nil),  // 6: storefront.payments.v1.RefundPaymentRequest
+	(*ExpirePaymentRequest)(nil),  // 7: storefront.payments.v1.ExpirePaymentRequest
+	(*GetPaymentRequest)(nil),     // 8: storefront.payments.v1.GetPaymentRequest
+	(*Refund)(nil),                // 9: storefront.payments.v1.Refund
+	(*Payment)(nil),               // 10: storefront.payments.v1.Payment
+	nil,                           // 11: storefront.payments.v1.HandleWebhookRequest.HeadersEntry
 }
 var file_storefront_payments_v1_payments_proto_depIdxs = []int32{
-	0, // 0: storefront.payments.v1.Payment.provider:type_name -> storefront.payments.v1.Provider
-	1, // 1: storefront.payments.v1.Payment.status:type_name -> storefront.payments.v1.PaymentStatus
-	7, // 2: storefront.payments.v1.Payment.refunds:type_name -> storefront.payments.v1.Refund
-	2, // 3: storefront.payments.v1.PaymentService.RequestPayment:input_type -> storefront.payments.v1.RequestPaymentRequest
-	3, // 4: storefront.payments.v1.PaymentService.CapturePayment:input_type -> storefront.payments.v1.CapturePaymentRequest
-	4, // 5: storefront.payments.v1.PaymentService.RefundPayment:input_type -> storefront.payments.v1.RefundPaymentRequest
-	5, // 6: storefront.payments.v1.PaymentService.ExpirePayment:input_type -> storefront.payments.v1.ExpirePaymentRequest
-	6, // 7: storefront.payments.v1.PaymentService.GetPayment:input_type -> storefront.payments.v1.GetPaymentRequest
-	8, // 8: storefront.payments.v1.PaymentService.RequestPayment:output_type -> storefront.payments.v1.Payment
-	8, // 9: storefront.payments.v1.PaymentService.CapturePayment:output_type -> storefront.payments.v1.Payment
-	8, // 10: storefront.payments.v1.PaymentService.RefundPayment:output_type -> storefront.payments.v1.Payment
-	8, // 11: storefront.payments.v1.PaymentService.ExpirePayment:output_type -> storefront.payments.v1.Payment
-	8, // 12: storefront.payments.v1.PaymentService.GetPayment:output_type -> storefront.payments.v1.Payment
-	8, // [8:13] is the sub-list for method output_type
-	3, // [3:8] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	0,  // 0: storefront.payments.v1.HandleWebhookRequest.provider:type_name -> storefront.payments.v1.Provider
+	11, // 1: storefront.payments.v1.HandleWebhookRequest.headers:type_name -> storefront.payments.v1.HandleWebhookRequest.HeadersEntry
+	0,  // 2: storefront.payments.v1.Payment.provider:type_name -> storefront.payments.v1.Provider
+	1,  // 3: storefront.payments.v1.Payment.status:type_name -> storefront.payments.v1.PaymentStatus
+	9,  // 4: storefront.payments.v1.Payment.refunds:type_name -> storefront.payments.v1.Refund
+	4,  // 5: storefront.payments.v1.PaymentService.RequestPayment:input_type -> storefront.payments.v1.RequestPaymentRequest
+	5,  // 6: storefront.payments.v1.PaymentService.CapturePayment:input_type -> storefront.payments.v1.CapturePaymentRequest
+	6,  // 7: storefront.payments.v1.PaymentService.RefundPayment:input_type -> storefront.payments.v1.RefundPaymentRequest
+	7,  // 8: storefront.payments.v1.PaymentService.ExpirePayment:input_type -> storefront.payments.v1.ExpirePaymentRequest
+	8,  // 9: storefront.payments.v1.PaymentService.GetPayment:input_type -> storefront.payments.v1.GetPaymentRequest
+	2,  // 10: storefront.payments.v1.PaymentService.HandleWebhook:input_type -> storefront.payments.v1.HandleWebhookRequest
+	10, // 11: storefront.payments.v1.PaymentService.RequestPayment:output_type -> storefront.payments.v1.Payment
+	10, // 12: storefront.payments.v1.PaymentService.CapturePayment:output_type -> storefront.payments.v1.Payment
+	10, // 13: storefront.payments.v1.PaymentService.RefundPayment:output_type -> storefront.payments.v1.Payment
+	10, // 14: storefront.payments.v1.PaymentService.ExpirePayment:output_type -> storefront.payments.v1.Payment
+	10, // 15: storefront.payments.v1.PaymentService.GetPayment:output_type -> storefront.payments.v1.Payment
+	3,  // 16: storefront.payments.v1.PaymentService.HandleWebhook:output_type -> storefront.payments.v1.HandleWebhookResponse
+	11, // [11:17] is the sub-list for method output_type
+	5,  // [5:11] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_storefront_payments_v1_payments_proto_init() }
@@ -754,7 +888,7 @@ func file_storefront_payments_v1_payments_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storefront_payments_v1_payments_proto_rawDesc), len(file_storefront_payments_v1_payments_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   7,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,6 +24,7 @@ const (
 	PaymentService_RefundPayment_FullMethodName  = "/storefront.payments.v1.PaymentService/RefundPayment"
 	PaymentService_ExpirePayment_FullMethodName  = "/storefront.payments.v1.PaymentService/ExpirePayment"
 	PaymentService_GetPayment_FullMethodName     = "/storefront.payments.v1.PaymentService/GetPayment"
+	PaymentService_HandleWebhook_FullMethodName  = "/storefront.payments.v1.PaymentService/HandleWebhook"
 )
 
 // PaymentServiceClient is the client API for PaymentService service.
@@ -58,6 +59,12 @@ type PaymentServiceClient interface {
 	ExpirePayment(ctx context.Context, in *ExpirePaymentRequest, opts ...grpc.CallOption) (*Payment, error)
 	// The payment of an order; not_found when none was requested.
 	GetPayment(ctx context.Context, in *GetPaymentRequest, opts ...grpc.CallOption) (*Payment, error)
+	// Takes a provider's webhook delivery, as the edge received it (internal: POST
+	// /webhooks/stripe, /webhooks/paypal). An unsigned, wrongly signed or stale delivery is
+	// invalid_argument and records nothing; each event is recorded once by its id (a
+	// redelivery changes nothing); its outcome (a failed or refunded charge, a completed or
+	// denied capture) moves the payment.
+	HandleWebhook(ctx context.Context, in *HandleWebhookRequest, opts ...grpc.CallOption) (*HandleWebhookResponse, error)
 }
 
 type paymentServiceClient struct {
@@ -118,6 +125,16 @@ func (c *paymentServiceClient) GetPayment(ctx context.Context, in *GetPaymentReq
 	return out, nil
 }
 
+func (c *paymentServiceClient) HandleWebhook(ctx context.Context, in *HandleWebhookRequest, opts ...grpc.CallOption) (*HandleWebhookResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(HandleWebhookResponse)
+	err := c.cc.Invoke(ctx, PaymentService_HandleWebhook_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PaymentServiceServer is the server API for PaymentService service.
 // All implementations must embed UnimplementedPaymentServiceServer
 // for forward compatibility.
@@ -150,6 +167,12 @@ type PaymentServiceServer interface {
 	ExpirePayment(context.Context, *ExpirePaymentRequest) (*Payment, error)
 	// The payment of an order; not_found when none was requested.
 	GetPayment(context.Context, *GetPaymentRequest) (*Payment, error)
+	// Takes a provider's webhook delivery, as the edge received it (internal: POST
+	// /webhooks/stripe, /webhooks/paypal). An unsigned, wrongly signed or stale delivery is
+	// invalid_argument and records nothing; each event is recorded once by its id (a
+	// redelivery changes nothing); its outcome (a failed or refunded charge, a completed or
+	// denied capture) moves the payment.
+	HandleWebhook(context.Context, *HandleWebhookRequest) (*HandleWebhookResponse, error)
 	mustEmbedUnimplementedPaymentServiceServer()
 }
 
@@ -174,6 +197,9 @@ func (UnimplementedPaymentServiceServer) ExpirePayment(context.Context, *ExpireP
 }
 func (UnimplementedPaymentServiceServer) GetPayment(context.Context, *GetPaymentRequest) (*Payment, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetPayment not implemented")
+}
+func (UnimplementedPaymentServiceServer) HandleWebhook(context.Context, *HandleWebhookRequest) (*HandleWebhookResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method HandleWebhook not implemented")
 }
 func (UnimplementedPaymentServiceServer) mustEmbedUnimplementedPaymentServiceServer() {}
 func (UnimplementedPaymentServiceServer) testEmbeddedByValue()                        {}
@@ -286,6 +312,24 @@ func _PaymentService_GetPayment_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PaymentService_HandleWebhook_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(HandleWebhookRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PaymentServiceServer).HandleWebhook(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PaymentService_HandleWebhook_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PaymentServiceServer).HandleWebhook(ctx, req.(*HandleWebhookRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PaymentService_ServiceDesc is the grpc.ServiceDesc for PaymentService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -312,6 +356,10 @@ var PaymentService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetPayment",
 			Handler:    _PaymentService_GetPayment_Handler,
+		},
+		{
+			MethodName: "HandleWebhook",
+			Handler:    _PaymentService_HandleWebhook_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

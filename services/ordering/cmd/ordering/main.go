@@ -134,7 +134,7 @@ func run(ctx context.Context) error {
 	}
 	saga, err := ports.Saga(reaction.Config{JetStream: js, DB: p.Pool, Schema: name, Logger: p.Log, Propagator: p.Tel.Propagator,
 		AckWait: cfg.SagaAckWait},
-		application, registry, name, cfg.SagaConcurrency)
+		application, registry, name, "payments", cfg.SagaConcurrency)
 	if err != nil {
 		return err
 	}

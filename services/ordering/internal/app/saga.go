@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/errs"
 	orderingv1 "github.com/storefront/storefront/proto/storefront/ordering/v1"
+	paymentsv1 "github.com/storefront/storefront/proto/storefront/payments/v1"
 	"github.com/storefront/storefront/services/ordering/internal/domain"
-	"google.golang.org/protobuf/proto"
 )
 
 // The checkout saga is orchestrated by the orders' own events: each event of an order,
@@ -61,6 +63,42 @@ func (a *App) OnEvent(ctx context.Context, event proto.Message) error {
 			DueAt: a.now().Add(a.d.PlacementGrace), Payload: []byte(e.Code)})
 	}
 	return nil
+}
+
+// OnPaymentEvent moves an order by what the payments context recorded on its own — a
+// charge that succeeded or failed later (3-D Secure, a webhook), a refund made at the
+// provider — as the saga's own steps would. Payments of no order of ours are ignored.
+func (a *App) OnPaymentEvent(ctx context.Context, event proto.Message) error {
+	var orderID string
+	var out *PaymentOutcome
+	switch e := event.(type) {
+	case *paymentsv1.PaymentProcessed:
+		orderID, out = e.OrderId, &PaymentOutcome{Status: PaymentSucceeded, ProviderRef: e.ProviderRef, AmountMinor: e.AmountMinor}
+	case *paymentsv1.PaymentDeclined:
+		orderID, out = e.OrderId, &PaymentOutcome{Status: PaymentDeclined, ProviderRef: e.ProviderRef, DeclineCode: e.DeclineCode}
+	case *paymentsv1.RefundIssued:
+		orderID = e.OrderId
+	default:
+		return nil
+	}
+	o, err := a.d.Orders.Load(ctx, domain.OrderStream(orderID))
+	if errors.Is(err, aggregate.ErrNotFound) || (err == nil && !o.Placed()) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if out != nil {
+		if out.Status == PaymentSucceeded && o.Payment() == domain.PaymentNone {
+			return nil // the saga has not asked for it yet: its own step will
+		}
+		return a.recordPayment(ctx, orderID, *out)
+	}
+	e := event.(*paymentsv1.RefundIssued)
+	return a.step(ctx, orderID, func(o *domain.Order) error {
+		o.RefundDone(e.RefundId, e.AmountMinor, e.ProviderRef, a.now())
+		return nil
+	})
 }
 
 // step loads the order, lets decide record its next step, and saves it.

@@ -96,7 +96,7 @@ func (w *world) start(deadline time.Duration) *process {
 	runner, err := ports.Saga(reaction.Config{JetStream: w.env.JS, DB: w.db.Pool, Schema: schema, FetchWait: 100 * time.Millisecond,
 		AckWait: time.Second, PollInterval: 50 * time.Millisecond, RetryDelays: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond,
 			200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond, time.Second, time.Second, time.Second}},
-		a, registry, w.bc, 4)
+		a, registry, w.bc, w.env.Prefix+"_payments", 4)
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -451,9 +451,15 @@ func (o *Order) RefundDue() int64 {
 	if !o.Charged() {
 		return 0
 	}
+	// Every refund counts: asked by checkout, or issued at the provider unasked.
 	var asked int64
 	for _, a := range o.refundAsked {
 		asked += a
+	}
+	for id, a := range o.refundIssued {
+		if _, ok := o.refundAsked[id]; !ok {
+			asked += a
+		}
 	}
 	return max(0, o.total-asked)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/storefront/storefront/platform/es"
 	"github.com/storefront/storefront/platform/events"
 	"github.com/storefront/storefront/platform/reaction"
+	paymentsv1 "github.com/storefront/storefront/proto/storefront/payments/v1"
 	"github.com/storefront/storefront/services/ordering/internal/app"
 )
 
@@ -18,7 +19,10 @@ const SagaName = "checkout"
 // saga's timers.
 // concurrency is how many orders one process moves at once (each order's events one after
 // the other).
-func Saga(cfg reaction.Config, a *app.App, registry *events.Registry, bus string, concurrency int) (*reaction.Runner, error) {
+// paymentsBus names the payments context's stream, whose asynchronous outcomes (a later
+// success or failure, a refund at the provider) move orders too.
+func Saga(cfg reaction.Config, a *app.App, registry *events.Registry, bus, paymentsBus string, concurrency int) (*reaction.Runner, error) {
+	payments := events.NewRegistry().Register(paymentsv1.Events()...)
 	r, err := reaction.New(cfg, reaction.Reaction{Name: SagaName, Context: bus, Types: registry.Types(), Concurrency: concurrency,
 		Handle: func(ctx context.Context, ev es.RecordedEvent) error {
 			m, err := registry.Decode(ev)
@@ -26,6 +30,14 @@ func Saga(cfg reaction.Config, a *app.App, registry *events.Registry, bus string
 				return fmt.Errorf("%w: %v", reaction.ErrPermanent, err)
 			}
 			return a.OnEvent(ctx, m)
+		}}, reaction.Reaction{Name: "payment_outcomes", Context: paymentsBus, Concurrency: concurrency,
+		Types: events.TypeNames(&paymentsv1.PaymentProcessed{}, &paymentsv1.PaymentDeclined{}, &paymentsv1.RefundIssued{}),
+		Handle: func(ctx context.Context, ev es.RecordedEvent) error {
+			m, err := payments.Decode(ev)
+			if err != nil {
+				return fmt.Errorf("%w: %v", reaction.ErrPermanent, err)
+			}
+			return a.OnPaymentEvent(ctx, m)
 		}})
 	if err != nil {
 		return nil, err

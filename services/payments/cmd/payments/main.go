@@ -26,6 +26,9 @@ type Config struct {
 	// StripeKey and StripeBase are Stripe's secret key and API base (STRIPE_SECRET_KEY,
 	// STOREFRONT_STRIPE_API_BASE): `make run` points them at the local stand-in.
 	StripeKey, StripeBase string
+	// StripeWebhookSecret verifies Stripe's webhooks (STRIPE_WEBHOOK_SECRET); unset, they
+	// are refused.
+	StripeWebhookSecret string
 	// PayPal's REST app (PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET, STOREFRONT_PAYPAL_API_BASE):
 	// unset, payment_method "paypal" is refused. `make run` points them at the local stand-in.
 	PayPalID, PayPalSecret, PayPalBase string
@@ -40,6 +43,7 @@ func loadConfig(env *config.Env) (Config, error) {
 	if cfg.StripeKey == "" {
 		env.Fail("STRIPE_SECRET_KEY", "is required")
 	}
+	cfg.StripeWebhookSecret = env.String("STRIPE_WEBHOOK_SECRET", "")
 	cfg.PayPalID, cfg.PayPalSecret = env.String("PAYPAL_CLIENT_ID", ""), env.String("PAYPAL_CLIENT_SECRET", "")
 	cfg.PayPalBase = env.URL("STOREFRONT_PAYPAL_API_BASE", "https://api-m.paypal.com", "http", "https")
 	if (cfg.PayPalID == "") != (cfg.PayPalSecret == "") {
@@ -65,7 +69,13 @@ func run(ctx context.Context) error {
 	deps := app.Deps{
 		Payments: aggregate.NewStore(p.Store, domain.Registry(), domain.NewPayment, p.StoreOptions()...),
 		Stripe:   adapters.NewStripe(cfg.StripeKey, cfg.StripeBase),
+		Claims:   p.Events,
 		Log:      p.Log,
+	}
+	if cfg.StripeWebhookSecret != "" {
+		deps.StripeHooks = adapters.StripeWebhooks{Secret: cfg.StripeWebhookSecret}
+	} else {
+		p.Log.Warn("no STRIPE_WEBHOOK_SECRET: Stripe's webhooks are refused")
 	}
 	if cfg.PayPalID != "" {
 		pp, err := adapters.NewPayPal(cfg.PayPalID, cfg.PayPalSecret, cfg.PayPalBase)

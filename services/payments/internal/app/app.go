@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/errs"
+	"github.com/storefront/storefront/platform/es"
 	"github.com/storefront/storefront/services/payments/internal/domain"
 )
 
@@ -53,6 +55,39 @@ type Capturer interface {
 // ErrNotApproved is a capture before the buyer approved the payment.
 var ErrNotApproved = fmt.Errorf("%w: the buyer has not approved the payment yet", errs.FailedPrecondition)
 
+// WebhookOutcome is what a provider's webhook event says happened.
+type WebhookOutcome int
+
+// Outcomes of webhook events; the others are recorded and change nothing else.
+const (
+	WebhookOther WebhookOutcome = iota
+	WebhookSucceeded
+	WebhookFailed
+	WebhookRefunded
+)
+
+// WebhookRefund is a refund a webhook event reports.
+type WebhookRefund struct {
+	Ref         string
+	AmountMinor int64
+}
+
+// WebhookEvent is a verified webhook delivery.
+type WebhookEvent struct {
+	ID, Type string
+	// OrderID when the event carries it (our metadata); else ProviderRef finds the payment.
+	OrderID, ProviderRef string
+	Outcome              WebhookOutcome
+	DeclineCode          string
+	Refunds              []WebhookRefund
+}
+
+// WebhookParser verifies a provider's delivery and reads it; a delivery that is not the
+// provider's (unsigned, wrongly signed, stale) is an errs.InvalidArgument error.
+type WebhookParser interface {
+	Parse(payload []byte, headers map[string]string) (WebhookEvent, error)
+}
+
 // Payments loads and saves payments.
 type Payments = aggregate.Store[*domain.Payment]
 
@@ -60,6 +95,10 @@ type Payments = aggregate.Store[*domain.Payment]
 type Deps struct {
 	Payments *Payments
 	Stripe   Provider
+	// StripeHooks verifies Stripe's webhooks; nil refuses them.
+	StripeHooks WebhookParser
+	// Claims finds a payment by its provider reference.
+	Claims es.ClaimReader
 	// PayPal takes payment_method "paypal"; nil when it is not configured.
 	PayPal interface {
 		Provider
@@ -226,6 +265,58 @@ func (a *App) CapturePayment(ctx context.Context, orderID string) (*domain.Payme
 		return nil, err
 	}
 	return a.d.Payments.Update(ctx, p.StreamID(), func(p *domain.Payment) error { p.Settle(out, a.now()); return nil })
+}
+
+// HandleWebhook takes a provider's webhook delivery: verified, recorded once by its event
+// id, and applied to the payment it concerns. recorded is false for a redelivery or an
+// event about no payment of ours (answered 200, so the provider stops sending it).
+func (a *App) HandleWebhook(ctx context.Context, provider string, payload []byte, headers map[string]string) (eventID string, recorded bool, err error) {
+	var parser WebhookParser
+	if provider == domain.ProviderStripe {
+		parser = a.d.StripeHooks
+	}
+	if parser == nil {
+		return "", false, errs.Field("provider", "webhooks of "+provider+" are not taken here")
+	}
+	ev, err := parser.Parse(payload, headers)
+	if err != nil {
+		return "", false, err
+	}
+	orderID := ev.OrderID
+	if orderID == "" && ev.ProviderRef != "" && a.d.Claims != nil {
+		stream, err := a.d.Claims.ClaimOwner(ctx, es.Claim{Scope: domain.ProviderRefClaim, Value: ev.ProviderRef})
+		if errors.Is(err, es.ErrNoClaim) {
+			return ev.ID, false, nil
+		}
+		if err != nil {
+			return "", false, err
+		}
+		orderID = strings.TrimPrefix(stream, "payment-")
+	}
+	if orderID == "" {
+		return ev.ID, false, nil
+	}
+	_, err = a.d.Payments.Update(ctx, domain.PaymentStream(orderID), func(p *domain.Payment) error {
+		now := a.now()
+		if recorded = p.Notice(provider, ev.ID, ev.Type, now); !recorded {
+			return nil
+		}
+		switch ev.Outcome {
+		case WebhookSucceeded:
+			p.Settle(domain.Outcome{Status: domain.StatusSucceeded, ProviderRef: ev.ProviderRef}, now)
+		case WebhookFailed:
+			p.Settle(domain.Outcome{Status: domain.StatusDeclined, ProviderRef: ev.ProviderRef, DeclineCode: ev.DeclineCode}, now)
+		case WebhookRefunded:
+			for _, r := range ev.Refunds {
+				p.RefundedAtProvider(r.Ref, r.AmountMinor, now)
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, aggregate.ErrNotFound) {
+		return ev.ID, false, nil
+	}
+	return ev.ID, recorded, err
 }
 
 // GetPayment returns an order's payment.

@@ -2,10 +2,13 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+
+	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/devenv/paypalstandin"
@@ -195,5 +198,64 @@ func TestPayPal_ApproveThenCapture(t *testing.T) {
 	}
 	if _, err := a.CapturePayment(ctx, "pp-2"); err != nil {
 		t.Fatalf("capture of an expired payment answers it as it is: %v", err)
+	}
+}
+
+// signed is a Stripe webhook delivery signed with secret, as Stripe signs them.
+func signed(t *testing.T, secret string, event map[string]any) ([]byte, map[string]string) {
+	t.Helper()
+	payload, err := json.Marshal(event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret})
+	return payload, map[string]string{"stripe-signature": p.Header}
+}
+
+// TestStripeWebhooks_VerifiedRecordedOnceApplied: a delivery not signed with the endpoint's
+// secret changes nothing; a charge refunded at Stripe's dashboard becomes a refund of the
+// payment, once however often it is delivered; a failure reported later declines a payment
+// that waited; events about charges of no payment of ours are taken and ignored.
+func TestStripeWebhooks_VerifiedRecordedOnceApplied(t *testing.T) {
+	srv := stripetest.Start(t)
+	db := pgtest.New(t, postgres.Migrations("payments"))
+	store, err := postgres.New(db.Pool, "payments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	const secret = "whsec_test"
+	a := app.New(app.Deps{Payments: aggregate.NewStore(store, domain.Registry(), domain.NewPayment), Claims: store,
+		Stripe: adapters.NewStripe(stripetest.Key, srv.URL), StripeHooks: adapters.StripeWebhooks{Secret: secret}})
+	ctx := t.Context()
+	p, err := a.RequestPayment(ctx, "hooked", request(3_000, "pm_card_visa"))
+	if err != nil || p.Status() != domain.StatusSucceeded {
+		t.Fatalf("%v %d", err, p.Status())
+	}
+	refunded := map[string]any{"id": "evt_1", "object": "event", "type": "charge.refunded", "api_version": "2020-08-27",
+		"data": map[string]any{"object": map[string]any{"id": "ch_1", "object": "charge", "payment_intent": p.ProviderRef(),
+			"refunds": map[string]any{"object": "list", "data": []any{map[string]any{"id": "re_dashboard", "object": "refund", "amount": 1_200}}}}}}
+
+	payload, headers := signed(t, "whsec_other", refunded)
+	if _, _, err := a.HandleWebhook(ctx, domain.ProviderStripe, payload, headers); !errors.Is(err, errs.InvalidArgument) {
+		t.Fatalf("a delivery signed with another secret: %v", err)
+	}
+	payload, headers = signed(t, secret, refunded)
+	for i := range 3 {
+		id, recorded, err := a.HandleWebhook(ctx, domain.ProviderStripe, payload, headers)
+		if err != nil || id != "evt_1" || recorded != (i == 0) {
+			t.Fatalf("delivery %d: %s %v %v", i, id, recorded, err)
+		}
+	}
+	got, err := a.GetPayment(ctx, "hooked")
+	if err != nil || got.RefundedMinor() != 1_200 {
+		t.Fatalf("refunded %d: %v", got.RefundedMinor(), err)
+	}
+
+	other := map[string]any{"id": "evt_2", "object": "event", "type": "charge.refunded", "api_version": "2020-08-27",
+		"data": map[string]any{"object": map[string]any{"id": "ch_9", "object": "charge", "payment_intent": "pi_not_ours"}}}
+	payload, headers = signed(t, secret, other)
+	if _, recorded, err := a.HandleWebhook(ctx, domain.ProviderStripe, payload, headers); err != nil || recorded {
+		t.Fatalf("an event of no payment of ours: %v %v", recorded, err)
 	}
 }

@@ -71,12 +71,13 @@ type Payment struct {
 	actionURL   string
 	declineCode string
 	refunds     map[string]*Refund
+	noticed     map[string]bool // provider events taken, by id
 	updatedAt   time.Time
 }
 
 // NewPayment returns a payment for the stream id, for loading or requesting.
 func NewPayment(streamID string) *Payment {
-	return &Payment{orderID: streamID[len("payment-"):], refunds: map[string]*Refund{}}
+	return &Payment{orderID: streamID[len("payment-"):], refunds: map[string]*Refund{}, noticed: map[string]bool{}}
 }
 
 // StreamID implements aggregate.Root.
@@ -163,6 +164,35 @@ func (p *Payment) Request(r Request, now time.Time) error {
 	return nil
 }
 
+// ProviderRefClaim is the claim scope that finds a payment by its provider reference (a
+// webhook about a charge names the PaymentIntent, not the order).
+const ProviderRefClaim = "payments.provider_ref"
+
+// Notice records a provider's webhook event once: false when it was taken before.
+func (p *Payment) Notice(provider, eventID, typ string, now time.Time) bool {
+	if p.noticed[eventID] {
+		return false
+	}
+	p.record(&paymentsv1.ProviderEventReceived{OrderId: p.orderID, Provider: provider, EventId: eventID, Type: typ, ReceivedAt: now.UnixMicro()})
+	return true
+}
+
+// RefundedAtProvider records a refund the provider reports (one made at the provider's
+// dashboard, say) unless it is one of ours, known by its reference.
+func (p *Payment) RefundedAtProvider(ref string, amountMinor int64, now time.Time) {
+	for _, r := range p.refunds {
+		if r.ProviderRef == ref {
+			return
+		}
+	}
+	if p.status != StatusSucceeded || amountMinor <= 0 {
+		return
+	}
+	id := "provider-" + ref
+	p.record(&paymentsv1.RefundRequested{OrderId: p.orderID, RefundId: id, AmountMinor: amountMinor, Reason: "refunded at the provider", RequestedAt: now.UnixMicro()})
+	p.record(&paymentsv1.RefundIssued{OrderId: p.orderID, RefundId: id, AmountMinor: amountMinor, ProviderRef: ref, IssuedAt: now.UnixMicro()})
+}
+
 // Unsettled reports whether the provider may still charge the payment.
 func (p *Payment) Unsettled() bool {
 	return p.status == StatusRequested || p.status == StatusActionRequired
@@ -182,6 +212,7 @@ func (p *Payment) Settle(o Outcome, now time.Time) {
 	switch {
 	case o.Status == StatusSucceeded && p.status != StatusSucceeded && p.status != StatusNone:
 		p.record(&paymentsv1.PaymentProcessed{OrderId: p.orderID, ProviderRef: o.ProviderRef, AmountMinor: p.amount, ProcessedAt: now.UnixMicro()})
+		p.Claim(ProviderRefClaim, o.ProviderRef)
 	case !p.Unsettled():
 		return
 	case o.Status == StatusDeclined:
@@ -282,6 +313,8 @@ func (p *Payment) Apply(e proto.Message) error {
 			r.Status = "failed"
 		}
 		p.updatedAt = at(e.FailedAt)
+	case *paymentsv1.ProviderEventReceived:
+		p.noticed[e.EventId] = true
 	default:
 		return fmt.Errorf("payment: unknown event %T", e)
 	}

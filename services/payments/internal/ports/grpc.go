@@ -97,3 +97,19 @@ func Payment(p *domain.Payment) *paymentsv1.Payment {
 	}
 	return out
 }
+
+// HandleWebhook implements paymentsv1.PaymentServiceServer.
+func (s GRPC) HandleWebhook(ctx context.Context, r *paymentsv1.HandleWebhookRequest) (*paymentsv1.HandleWebhookResponse, error) {
+	provider := ""
+	switch r.GetProvider() {
+	case paymentsv1.Provider_PROVIDER_STRIPE:
+		provider = domain.ProviderStripe
+	case paymentsv1.Provider_PROVIDER_PAYPAL:
+		provider = domain.ProviderPayPal
+	}
+	id, recorded, err := s.App.HandleWebhook(ctx, provider, r.GetPayload(), r.GetHeaders())
+	if err != nil {
+		return nil, err
+	}
+	return &paymentsv1.HandleWebhookResponse{EventId: id, Recorded: recorded}, nil
+}
