@@ -14,6 +14,12 @@
 //     are printed with the ceiling as their limit and no goal).
 //   - checkout.<n>buyers.backlog: orders placed and neither paid nor cancelled 5 s after the
 //     load stopped (goal 0: no backlog that drains only after the load).
+//   - checkout.8buyers.payment_step.p50/p99 (issue 16): the payment step inside checkout,
+//     from the payments service's PaymentRequested to its PaymentProcessed (their commit
+//     times in the payments event store), against the Stripe stand-in's own response time
+//     for the same PaymentIntent creation at 8 concurrent callers, measured from this process
+//     right after the level; checkout.8buyers.payment_step.overhead is the p99 difference,
+//     goal ≤ 5 ms.
 //   - checkout.32buyers.cpu_per_order: the CPU time of every process of the fleet (with its
 //     embedded NATS and stripe-mock), PostgreSQL and Redis per completed order, in ms, against
 //     the issue's 16 ms (goal ≤ 1×).
@@ -256,6 +262,7 @@ func (b *bench) checkout(ctx context.Context, token, product string) (sample, er
 
 // level is what one level of concurrency measured.
 type level struct {
+	start   time.Time
 	buyers  int
 	orders  int
 	window  time.Duration
@@ -272,6 +279,7 @@ func (b *bench) level(ctx context.Context, buyers int, tokens []string, products
 	var firstErr error
 	before := proccpu.Take()
 	start := time.Now()
+	l.start = start
 	stop := start.Add(d)
 	var wg sync.WaitGroup
 	for w := range buyers {
@@ -417,6 +425,14 @@ func (b *bench) measure(ctx context.Context, cfg config, adminEmail, adminPasswo
 	b.note("the fleet wrote %.1f transactions and %.1f rows per order (event stores' transactions; every table's rows); the storage floor runs them at %.1f orders/s",
 		txPerOrder, rowsPerOrder, floor)
 	for _, l := range levels {
+		if l.buyers != 8 {
+			continue
+		}
+		if err := b.paymentStep(ctx, l); err != nil {
+			return err
+		}
+	}
+	for _, l := range levels {
 		name := fmt.Sprintf("checkout.%dbuyers", l.buyers)
 		goal := 0.0
 		if l.buyers == most {
@@ -465,4 +481,92 @@ func (b *bench) floor(ctx context.Context, txPerOrder, rowsPerOrder float64, cli
 		return 0, errors.New("no writes counted")
 	}
 	return res.TPS / txPerOrder, nil
+}
+
+// paymentStep reports the payment step of a level's orders against the provider's own time.
+func (b *bench) paymentStep(ctx context.Context, l level) error {
+	rows, err := b.pool.Query(ctx, `SELECT extract(epoch FROM p.recorded_at - r.recorded_at) * 1000
+		FROM payments.events r JOIN payments.events p ON p.stream_id = r.stream_id
+		WHERE r.event_type = 'storefront.payments.v1.PaymentRequested' AND p.event_type = 'storefront.payments.v1.PaymentProcessed'
+			AND r.recorded_at >= $1 AND r.recorded_at < $2`, l.start, l.start.Add(l.window))
+	if err != nil {
+		return err
+	}
+	steps, err := pgx.CollectRows(rows, pgx.RowTo[float64])
+	if err != nil {
+		return err
+	}
+	if len(steps) == 0 {
+		return errors.New("no payment steps recorded")
+	}
+	base, err := b.fleet.Getenv("payments", "STOREFRONT_STRIPE_API_BASE")
+	if err != nil {
+		return err
+	}
+	key, err := b.fleet.Getenv("payments", "STRIPE_SECRET_KEY")
+	if err != nil {
+		return err
+	}
+	provider, err := b.provider(ctx, base, key, l.buyers, len(steps))
+	if err != nil {
+		return err
+	}
+	q := func(xs []float64, p float64) float64 {
+		slices.Sort(xs)
+		return xs[min(len(xs)-1, int(p*float64(len(xs))))]
+	}
+	stepP50, stepP99, provP50, provP99 := q(steps, 0.5), q(steps, 0.99), q(provider, 0.5), q(provider, 0.99)
+	b.note("payment step (PaymentRequested → PaymentProcessed) at %d buyers: p50 %.2f ms p99 %.2f ms over %d payments; the Stripe stand-in alone: p50 %.2f ms p99 %.2f ms",
+		l.buyers, stepP50, stepP99, len(steps), provP50, provP99)
+	name := fmt.Sprintf("checkout.%dbuyers.payment_step", l.buyers)
+	b.results = append(b.results,
+		benchline.Result{Name: name + ".p50", Ours: stepP50, Limit: provP50, Unit: "ms", Goal: 0, LowerIsBetter: true},
+		benchline.Result{Name: name + ".p99", Ours: stepP99, Limit: provP99, Unit: "ms", Goal: 0, LowerIsBetter: true},
+		benchline.Result{Name: name + ".overhead.p99", Ours: max(0, stepP99-provP99), Limit: 5, Unit: "ms", Goal: 1, LowerIsBetter: true})
+	return nil
+}
+
+// provider times n PaymentIntent creations (confirmed, pm_card_visa, each with its own
+// idempotency key, as payments sends them) against the Stripe stand-in at conc callers.
+func (b *bench) provider(ctx context.Context, base, key string, conc, n int) ([]float64, error) {
+	var mu sync.Mutex
+	var out []float64
+	var firstErr error
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Go(func() {
+			for i := range next {
+				form := "amount=4990&currency=usd&payment_method=pm_card_visa&payment_method_types[0]=card&confirm=true&metadata[order_id]=bench-" + fmt.Sprint(i)
+				req, err := http.NewRequestWithContext(ctx, "POST", base+"/v1/payment_intents", strings.NewReader(form))
+				if err != nil {
+					return
+				}
+				req.Header.Set("Authorization", "Bearer "+key)
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Idempotency-Key", "bench-"+benchenv.RandomHex(8))
+				start := time.Now()
+				res, err := b.http.Do(req)
+				if err == nil {
+					_, _ = io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+					if res.StatusCode != 200 {
+						err = fmt.Errorf("stand-in: %d", res.StatusCode)
+					}
+				}
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				out = append(out, float64(time.Since(start).Microseconds())/1000)
+				mu.Unlock()
+			}
+		})
+	}
+	for i := range max(n, 200) {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out, firstErr
 }
