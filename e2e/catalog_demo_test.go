@@ -15,6 +15,8 @@ import (
 	"github.com/storefront/storefront/services/catalog/demo"
 )
 
+var demoDiscount = regexp.MustCompile(`msg="demo discount created" .*code=WELCOME10`)
+
 var demoLoaded = regexp.MustCompile(`msg="demo catalog loaded" .*catalog=(\S+) categories_created=(\d+) categories_existing=(\d+) products_created=(\d+) products_existing=(\d+) took=(\S+)`)
 
 // TestDemoCatalog_LoadedOnceAtStart starts the fleet as `make run` does, demo data on (its
@@ -32,6 +34,12 @@ func TestDemoCatalog_LoadedOnceAtStart(t *testing.T) {
 		}
 	}
 	t.Logf("launcher: %s", m[0])
+	// After the catalog, the demo store's welcome discount.
+	for deadline := time.Now().Add(30 * time.Second); !demoDiscount.MatchString(f.logs.String()); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the launcher created no demo discount:\n%s", f.logs)
+		}
+	}
 	n := func(i int) int { v, _ := strconv.Atoi(m[i]); return v }
 	if n(2) != categories || n(3) != 0 || n(4) != products || n(5) != 0 {
 		t.Fatalf("first load: %s, want %d categories and %d products created", m[0], categories, products)

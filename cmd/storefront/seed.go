@@ -7,10 +7,15 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/storefront/storefront/platform/config"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
+	orderingv1 "github.com/storefront/storefront/proto/storefront/ordering/v1"
+	typev1 "github.com/storefront/storefront/proto/storefront/type/v1"
 	"github.com/storefront/storefront/services/catalog/demo"
 )
 
@@ -42,6 +47,11 @@ func (l *launcher) loadDemoCatalog(ctx context.Context, env []string) (wait func
 		if err := loadDemo(ctx, l.log, addr); err != nil && !errors.Is(err, context.Canceled) {
 			l.log.Error("demo catalog: load failed; the fleet runs on (STOREFRONT_DEMO_DATA=false skips it)", "catalog", addr, "err", err)
 		}
+		if ordering := lookup(env, "STOREFRONT_ORDERING_ADDR"); inFleet("ordering") && ordering != "" {
+			if err := loadDemoDiscount(ctx, l.log, ordering); err != nil && !errors.Is(err, context.Canceled) {
+				l.log.Error("demo discount: not created; the fleet runs on", "ordering", ordering, "err", err)
+			}
+		}
 	}()
 	return func() {
 		cancel()
@@ -63,5 +73,29 @@ func loadDemo(ctx context.Context, log *slog.Logger, addr string) error {
 		"categories_created", res.CategoriesCreated, "categories_existing", res.CategoriesExisting,
 		"products_created", res.ProductsCreated, "products_existing", res.ProductsExisting,
 		"took", res.Took.Round(time.Millisecond))
+	return nil
+}
+
+// DemoDiscountCode is the code the demo store offers a new shopper: 10 % off orders of 50.00
+// or more.
+const DemoDiscountCode = "WELCOME10"
+
+// loadDemoDiscount creates the demo discount in the ordering service, once (a code that
+// exists is left as it is).
+func loadDemoDiscount(ctx context.Context, log *slog.Logger, addr string) error {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_, err = orderingv1.NewOrderingServiceClient(conn).CreateDiscount(demo.AdminContext(ctx), &orderingv1.CreateDiscountRequest{
+		Code: DemoDiscountCode, PercentOff: proto.Int32(10), MinSubtotal: &typev1.Money{Amount: "50.00", Currency: "USD"}})
+	switch status.Code(err) {
+	case codes.OK:
+		log.Info("demo discount created", "code", DemoDiscountCode)
+	case codes.AlreadyExists:
+	default:
+		return err
+	}
 	return nil
 }
