@@ -20,14 +20,21 @@ type Stripe struct{ api *client.API }
 
 var _ app.Provider = Stripe{}
 
+// StripeTimeout bounds one call to Stripe by default.
+const StripeTimeout = 30 * time.Second
+
 // NewStripe returns the adapter for the secret key at base ("https://api.stripe.com", or
-// the local stand-in). The client retries nothing itself: the saga's retries repeat a call
-// with its idempotency key.
-func NewStripe(key, base string) Stripe {
+// the local stand-in), each call bounded by timeout (StripeTimeout when 0). The client
+// retries nothing itself: the saga's retries repeat a call with its idempotency key.
+func NewStripe(key, base string, timeout ...time.Duration) Stripe {
 	noRetries := int64(0)
+	t := StripeTimeout
+	if len(timeout) > 0 && timeout[0] > 0 {
+		t = timeout[0]
+	}
 	backend := stripe.GetBackendWithConfig(stripe.APIBackend, &stripe.BackendConfig{
 		URL:               stripe.String(base),
-		HTTPClient:        &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:        &http.Client{Timeout: t},
 		MaxNetworkRetries: &noRetries,
 		LeveledLogger:     &stripe.LeveledLogger{Level: stripe.LevelNull},
 	})
