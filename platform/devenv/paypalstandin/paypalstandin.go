@@ -90,6 +90,10 @@ func (h *Handler) Calls(pattern string) int {
 	return h.calls[pattern]
 }
 
+// Orders and Captures count the orders created and the captures made.
+func (h *Handler) Orders() int   { h.mu.Lock(); defer h.mu.Unlock(); return len(h.orders) }
+func (h *Handler) Captures() int { h.mu.Lock(); defer h.mu.Unlock(); return len(h.captures) }
+
 // Approve approves an order as the buyer opening its approval link would.
 func (h *Handler) Approve(id string) bool {
 	h.mu.Lock()

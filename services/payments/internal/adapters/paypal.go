@@ -32,13 +32,18 @@ var (
 )
 
 // NewPayPal returns the adapter for the REST app's credentials at base
-// ("https://api-m.paypal.com", "https://api-m.sandbox.paypal.com", or the local stand-in).
-func NewPayPal(clientID, secret, base string) (*PayPal, error) {
+// ("https://api-m.paypal.com", "https://api-m.sandbox.paypal.com", or the local stand-in),
+// each call bounded by timeout (30 s when 0).
+func NewPayPal(clientID, secret, base string, timeout ...time.Duration) (*PayPal, error) {
 	c, err := paypal.NewClient(clientID, secret, strings.TrimSuffix(base, "/"))
 	if err != nil {
 		return nil, fmt.Errorf("paypal: %w", err)
 	}
-	c.SetHTTPClient(&http.Client{Timeout: 30 * time.Second})
+	t := 30 * time.Second
+	if len(timeout) > 0 && timeout[0] > 0 {
+		t = timeout[0]
+	}
+	c.SetHTTPClient(&http.Client{Timeout: t})
 	return &PayPal{client: c, Brand: "Storefront"}, nil
 }
 
