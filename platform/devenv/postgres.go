@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/url"
 	"os"
@@ -184,8 +185,26 @@ func credentialOf(name string) (*syscall.Credential, error) {
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
 
-// FreePort asks the kernel for a free TCP port on 127.0.0.1.
+// Ports handed out for a process to bind later come from below Linux's ephemeral range
+// (32768–60999 by default): a port of that range is free when picked, but the kernel may give
+// it to an outgoing connection's local end before the process binds it, and a fleet makes
+// hundreds of connections while it starts.
+const (
+	freePortLow  = 20000
+	freePortHigh = 32000
+)
+
+// FreePort returns a TCP port on 127.0.0.1 that is free now, for a process to bind soon.
 func FreePort() (int, error) {
+	for range 200 {
+		port := freePortLow + rand.IntN(freePortHigh-freePortLow)
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue // taken: another one
+		}
+		_ = l.Close()
+		return port, nil
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
