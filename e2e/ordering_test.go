@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -308,18 +309,73 @@ func (c checkoutClient) testPayPal(t *testing.T) {
 		t.Fatalf("capture again: %d %s", again.status, again.body)
 	}
 	c.eventuallyStock(t, p, 1)
-	// Cancelling refunds through PayPal's capture refunds, once.
+	// A refund made at PayPal (its dashboard) reaches the order through PayPal's webhook.
+	captureID := o["payment"].(map[string]any)["provider_ref"].(string)
+	c.payPalRefund(t, captureID, "10.00")
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		o := c.f.do(t, "GET", "/api/v1/orders/"+id, nil, token).json(t)
+		if o["payment"].(map[string]any)["refunded"] == true && o["status"] == "paid" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a refund at PayPal never reached the order: %v", o)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Cancelling refunds the rest through PayPal's capture refunds, once.
 	if r := c.f.do(t, "POST", "/api/v1/orders/"+id+"/cancel", map[string]any{}, token); r.status != 200 {
 		t.Fatalf("cancel: %d %s", r.status, r.body)
 	}
-	deadline = time.Now().Add(10 * time.Second)
-	for c.f.do(t, "GET", "/api/v1/orders/"+id, nil, token).json(t)["payment"].(map[string]any)["refunded"] != true {
+	for deadline = time.Now().Add(10 * time.Second); c.f.do(t, "GET", "/api/v1/orders/"+id, nil, token).json(t)["status"] != "cancelled"; {
 		if time.Now().After(deadline) {
-			t.Fatal("the PayPal order was never refunded")
+			t.Fatal("the PayPal order was never cancelled")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	c.eventuallyStock(t, p, 3)
+	// The rest (150.00 − 10.00) went back, not the whole total again: PayPal refuses more.
+	if r := c.payPalRefundStatus(t, captureID, "0.01"); r != http.StatusUnprocessableEntity {
+		t.Fatalf("after the refunds PayPal still holds money of the capture: %d", r)
+	}
+}
+
+var payPalLine = regexp.MustCompile(`(?m)^\s+PayPal API\s+(http://\S+)`)
+
+// payPalRefund refunds part of a capture at the PayPal stand-in, as its dashboard would.
+func (c checkoutClient) payPalRefund(t *testing.T, capture, value string) {
+	t.Helper()
+	if s := c.payPalRefundStatus(t, capture, value); s != http.StatusCreated {
+		t.Fatalf("refund at PayPal: %d", s)
+	}
+}
+
+func (c checkoutClient) payPalRefundStatus(t *testing.T, capture, value string) int {
+	t.Helper()
+	m := payPalLine.FindStringSubmatch(c.f.logs.String())
+	if m == nil {
+		t.Fatal("the launcher printed no PayPal API")
+	}
+	req, _ := http.NewRequest("POST", m[1]+"/v1/oauth2/token", strings.NewReader("grant_type=client_credentials"))
+	req.SetBasicAuth("storefront-dev", "storefront-dev-secret")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&tok)
+	res.Body.Close()
+	body := fmt.Sprintf(`{"amount":{"currency_code":"USD","value":%q}}`, value)
+	req, _ = http.NewRequest("POST", m[1]+"/v2/payments/captures/"+capture+"/refund", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+tok["access_token"].(string))
+	req.Header.Set("Content-Type", "application/json")
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }
 
 func (c checkoutClient) testNegative(t *testing.T) {

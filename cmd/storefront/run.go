@@ -166,11 +166,12 @@ func (l *launcher) dependencies(ctx context.Context, cfg Config) ([]string, erro
 	if cfg.PayPalID != "" {
 		env = append(env, "PAYPAL_CLIENT_ID="+cfg.PayPalID, "PAYPAL_CLIENT_SECRET="+cfg.PayPalSecret, "STOREFRONT_PAYPAL_API_BASE="+cfg.PayPalBase)
 	} else {
-		base, err := l.payPal()
+		base, err := l.payPal(strings.TrimSuffix(cfg.PublicURL, "/") + "/webhooks/paypal")
 		if err != nil {
 			return nil, err
 		}
-		env = append(env, "PAYPAL_CLIENT_ID=storefront-dev", "PAYPAL_CLIENT_SECRET=storefront-dev-secret", "STOREFRONT_PAYPAL_API_BASE="+base)
+		env = append(env, "PAYPAL_CLIENT_ID=storefront-dev", "PAYPAL_CLIENT_SECRET=storefront-dev-secret", "STOREFRONT_PAYPAL_API_BASE="+base,
+			"PAYPAL_WEBHOOK_ID="+payPalWebhookID)
 	}
 	if cfg.SMTPAddr == "" {
 		mail := filepath.Join(l.data, "mail")
@@ -268,9 +269,13 @@ func (l *launcher) stripeMock(ctx context.Context) (string, error) {
 	return "http://" + lis.Addr().String(), nil
 }
 
+// payPalWebhookID names the stand-in's webhook, which notifies the edge's /webhooks/paypal.
+const payPalWebhookID = "WH-STOREFRONT-DEV"
+
 // payPal serves the local PayPal stand-in (PayPal's sandbox is not reachable here) in this
-// process, for the credentials the launcher gives the payments service.
-func (l *launcher) payPal() (string, error) {
+// process, for the credentials the launcher gives the payments service; it notifies captures
+// and refunds to webhook.
+func (l *launcher) payPal(webhook string) (string, error) {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
@@ -278,6 +283,7 @@ func (l *launcher) payPal() (string, error) {
 	h := paypalstandin.New("storefront-dev", "storefront-dev-secret")
 	base := "http://" + lis.Addr().String()
 	h.SetBase(base)
+	h.SetWebhook(webhook, payPalWebhookID)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(lis) }()
 	l.teardown = append(l.teardown, func(ctx context.Context) { _ = srv.Shutdown(ctx) })

@@ -15,13 +15,25 @@
 //     REFUND_AMOUNT_EXCEEDED).
 //
 // Every POST honours PayPal-Request-Id as PayPal does: a repeated id gets the first answer.
+//
+// Webhooks: with SetWebhook, captures and refunds are notified (PAYMENT.CAPTURE.COMPLETED,
+// PAYMENT.CAPTURE.REFUNDED) to the URL, as PayPal notifies a webhook, and
+// POST /v1/notifications/verify-webhook-signature answers whether a delivery is genuine. The
+// stand-in signs with an HMAC of PayPal's signed string (transmission id|time|webhook
+// id|CRC32 of the body) instead of PayPal's certificates; a receiver never checks either
+// itself: it asks the API, as PayPal documents.
 package paypalstandin
 
 import (
+	"bytes"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"net/http"
 	"strconv"
 	"strings"
@@ -43,6 +55,27 @@ type Handler struct {
 	replies  map[string]reply // PayPal-Request-Id → first answer
 	// Calls counts requests by "METHOD path-pattern" (tests read it).
 	calls map[string]int
+
+	webhookURL, webhookID string
+	signingKey            []byte
+	client                *http.Client
+}
+
+// SetWebhook makes the stand-in notify captures and refunds to url, as the webhook id.
+func (h *Handler) SetWebhook(url, id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.webhookURL, h.webhookID = url, id
+}
+
+// Refund refunds amountMinor of a capture as PayPal's dashboard would (not through the API's
+// request ids), and notifies it.
+func (h *Handler) Refund(captureID string, amountMinor int64) (string, error) {
+	status, body := h.refundMinor(captureID, amountMinor)
+	if status != http.StatusCreated {
+		return "", fmt.Errorf("refund: %d %v", status, body)
+	}
+	return body.(map[string]any)["id"].(string), nil
 }
 
 type reply struct {
@@ -72,8 +105,11 @@ type amount struct {
 
 // New returns a stand-in that accepts the client id and secret.
 func New(clientID, secret string) *Handler {
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
 	return &Handler{clientID: clientID, secret: secret, ExpiresIn: 9 * time.Hour, tokens: map[string]time.Time{},
-		orders: map[string]*order{}, captures: map[string]*capture{}, replies: map[string]reply{}, calls: map[string]int{}}
+		orders: map[string]*order{}, captures: map[string]*capture{}, replies: map[string]reply{}, calls: map[string]int{},
+		signingKey: key, client: &http.Client{Timeout: 10 * time.Second}}
 }
 
 // SetBase sets the URL links point at (the server's own address).
@@ -128,6 +164,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.approvePage(w, r)
 	case !h.authorized(r):
 		writeError(w, http.StatusUnauthorized, "AUTHENTICATION_FAILURE", "Authentication failed due to invalid authentication credentials or a missing Authorization header.", "")
+	case r.Method == http.MethodPost && path == "/v1/notifications/verify-webhook-signature":
+		h.count("POST /v1/notifications/verify-webhook-signature")
+		h.verify(w, r)
 	case r.Method == http.MethodPost && path == "/v2/checkout/orders":
 		h.idempotent(w, r, "POST /v2/checkout/orders", h.createOrder)
 	case r.Method == http.MethodGet && strings.HasPrefix(path, "/v2/checkout/orders/"):
@@ -299,6 +338,8 @@ func (h *Handler) capture(id string) (int, any) {
 	h.captures[c.ID] = c
 	o.Status, o.Capture = "COMPLETED", c.ID
 	h.mu.Unlock()
+	go h.notify("PAYMENT.CAPTURE.COMPLETED", map[string]any{"id": c.ID, "status": "COMPLETED", "amount": c.Amount, "custom_id": o.CustomID,
+		"supplementary_data": map[string]any{"related_ids": map[string]string{"order_id": o.ID}}})
 	return http.StatusCreated, h.orderJSON(o)
 }
 
@@ -307,26 +348,101 @@ func (h *Handler) refund(r *http.Request, captureID string) (int, any) {
 		Amount *amount `json:"amount"`
 	}
 	_ = json.NewDecoder(r.Body).Decode(&req)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	c, ok := h.captures[captureID]
-	if !ok {
-		return errorBody(http.StatusNotFound, "RESOURCE_NOT_FOUND", "The specified resource does not exist.", "INVALID_RESOURCE_ID")
-	}
-	total, _ := minor(c.Amount.Value)
-	amt := total - c.Refunded
+	amt := int64(-1)
 	if req.Amount != nil {
 		var err error
 		if amt, err = minor(req.Amount.Value); err != nil {
 			return errorBody(http.StatusBadRequest, "INVALID_REQUEST", "Request is not well-formed.", "INVALID_PARAMETER_SYNTAX")
 		}
 	}
+	return h.refundMinor(captureID, amt)
+}
+
+// refundMinor refunds amt (-1: the rest) of a capture and notifies it.
+func (h *Handler) refundMinor(captureID string, amt int64) (int, any) {
+	h.mu.Lock()
+	c, ok := h.captures[captureID]
+	if !ok {
+		h.mu.Unlock()
+		return errorBody(http.StatusNotFound, "RESOURCE_NOT_FOUND", "The specified resource does not exist.", "INVALID_RESOURCE_ID")
+	}
+	total, _ := minor(c.Amount.Value)
+	if amt < 0 {
+		amt = total - c.Refunded
+	}
 	if amt <= 0 || c.Refunded+amt > total {
+		h.mu.Unlock()
 		return errorBody(http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY", "The requested action could not be performed.", "REFUND_AMOUNT_EXCEEDED")
 	}
 	c.Refunded += amt
-	return http.StatusCreated, map[string]any{"id": newID("REF"), "status": "COMPLETED",
-		"amount": amount{CurrencyCode: c.Amount.CurrencyCode, Value: fmt.Sprintf("%d.%02d", amt/100, amt%100)}}
+	base := h.base
+	h.mu.Unlock()
+	ref := map[string]any{"id": newID("REF"), "status": "COMPLETED",
+		"amount": amount{CurrencyCode: c.Amount.CurrencyCode, Value: fmt.Sprintf("%d.%02d", amt/100, amt%100)},
+		"links":  []map[string]string{{"href": base + "/v2/payments/captures/" + c.ID, "rel": "up", "method": "GET"}}}
+	go h.notify("PAYMENT.CAPTURE.REFUNDED", ref)
+	return http.StatusCreated, ref
+}
+
+// signature is the stand-in's signature of a delivery.
+func (h *Handler) signature(transmissionID, at, webhookID string, body []byte) string {
+	mac := hmac.New(sha256.New, h.signingKey)
+	fmt.Fprintf(mac, "%s|%s|%s|%d", transmissionID, at, webhookID, crc32.ChecksumIEEE(body))
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// notify delivers a webhook event, as PayPal does, when a webhook is set.
+func (h *Handler) notify(eventType string, resource map[string]any) {
+	h.mu.Lock()
+	url, id := h.webhookURL, h.webhookID
+	h.mu.Unlock()
+	if url == "" {
+		return
+	}
+	body, _ := json.Marshal(map[string]any{"id": newID("WH-"), "event_version": "1.0", "create_time": time.Now().UTC().Format(time.RFC3339),
+		"resource_type": strings.ToLower(strings.Split(eventType, ".")[1]), "event_type": eventType, "resource": resource})
+	tid, at := newID(""), time.Now().UTC().Format(time.RFC3339)
+	for attempt := range 5 {
+		req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+		if err != nil {
+			return
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Paypal-Transmission-Id", tid)
+		req.Header.Set("Paypal-Transmission-Time", at)
+		req.Header.Set("Paypal-Transmission-Sig", h.signature(tid, at, id, body))
+		req.Header.Set("Paypal-Cert-Url", h.base+"/v1/notifications/certs/standin")
+		req.Header.Set("Paypal-Auth-Algo", "SHA256withRSA")
+		if res, err := h.client.Do(req); err == nil {
+			res.Body.Close()
+			if res.StatusCode < 300 {
+				return
+			}
+		}
+		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+	}
+}
+
+func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		TransmissionID   string          `json:"transmission_id"`
+		TransmissionSig  string          `json:"transmission_sig"`
+		TransmissionTime string          `json:"transmission_time"`
+		WebhookID        string          `json:"webhook_id"`
+		Event            json.RawMessage `json:"webhook_event"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, "INVALID_REQUEST", "Request is not well-formed.", "MALFORMED_REQUEST_JSON")
+		return
+	}
+	h.mu.Lock()
+	id := h.webhookID
+	h.mu.Unlock()
+	status := "FAILURE"
+	if req.WebhookID == id && hmac.Equal([]byte(req.TransmissionSig), []byte(h.signature(req.TransmissionID, req.TransmissionTime, req.WebhookID, req.Event))) {
+		status = "SUCCESS"
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"verification_status": status})
 }
 
 // minor reads a two-decimal amount ("12.50") as minor units.

@@ -32,6 +32,9 @@ type Config struct {
 	// PayPal's REST app (PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET, STOREFRONT_PAYPAL_API_BASE):
 	// unset, payment_method "paypal" is refused. `make run` points them at the local stand-in.
 	PayPalID, PayPalSecret, PayPalBase string
+	// PayPalWebhookID is the PayPal webhook whose deliveries are taken (PAYPAL_WEBHOOK_ID);
+	// unset, PayPal's webhooks are refused.
+	PayPalWebhookID string
 	// PublicURL is the storefront's address, for PayPal's return links (STOREFRONT_PUBLIC_URL).
 	PublicURL string
 }
@@ -49,6 +52,7 @@ func loadConfig(env *config.Env) (Config, error) {
 	if (cfg.PayPalID == "") != (cfg.PayPalSecret == "") {
 		env.Fail("PAYPAL_CLIENT_ID", "set it together with PAYPAL_CLIENT_SECRET, or neither")
 	}
+	cfg.PayPalWebhookID = env.String("PAYPAL_WEBHOOK_ID", "")
 	cfg.PublicURL = env.URL("STOREFRONT_PUBLIC_URL", "http://127.0.0.1:8080", "http", "https")
 	return cfg, env.Err()
 }
@@ -85,6 +89,9 @@ func run(ctx context.Context) error {
 		pp.ReturnURL = strings.TrimSuffix(cfg.PublicURL, "/") + "/orders/{order_id}?paypal=approved"
 		pp.CancelURL = strings.TrimSuffix(cfg.PublicURL, "/") + "/orders/{order_id}?paypal=cancelled"
 		deps.PayPal = pp
+		if cfg.PayPalWebhookID != "" {
+			deps.PayPalHooks = adapters.PayPalWebhooks{PayPal: pp, WebhookID: cfg.PayPalWebhookID}
+		}
 	} else {
 		p.Log.Warn("no PAYPAL_CLIENT_ID: payment_method \"paypal\" is refused")
 	}

@@ -1,7 +1,9 @@
 package adapters_test
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/storefront/storefront/platform/devenv/paypalstandin"
+	"github.com/storefront/storefront/platform/errs"
 	"github.com/storefront/storefront/services/payments/internal/adapters"
 	"github.com/storefront/storefront/services/payments/internal/app"
 	"github.com/storefront/storefront/services/payments/internal/domain"
@@ -153,5 +156,65 @@ func TestPayPal_FaultsCreateAndCaptureOnce(t *testing.T) {
 	o, err := pp.Capture(ctx, "order-f/capture", out.ProviderRef)
 	if err != nil || o.ProviderRef != captured.ProviderRef || standin.Captures() != 1 {
 		t.Fatalf("capture again: %+v %v, %d captures", o, err, standin.Captures())
+	}
+}
+
+// TestPayPalWebhooks_VerifiedByPayPal: the stand-in notifies a capture and a refund to its
+// webhook; the parser has PayPal verify each delivery and reads it; a tampered delivery is
+// refused.
+func TestPayPalWebhooks_VerifiedByPayPal(t *testing.T) {
+	type delivery struct {
+		body    []byte
+		headers map[string]string
+	}
+	got := make(chan delivery, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		h := map[string]string{}
+		for _, k := range []string{"Paypal-Transmission-Id", "Paypal-Transmission-Time", "Paypal-Transmission-Sig", "Paypal-Cert-Url", "Paypal-Auth-Algo"} {
+			h[strings.ToLower(k)] = r.Header.Get(k)
+		}
+		got <- delivery{b, h}
+	}))
+	defer hook.Close()
+	standin := paypalstandin.New("id", "secret")
+	srv := httptest.NewServer(standin)
+	defer srv.Close()
+	standin.SetBase(srv.URL)
+	standin.SetWebhook(hook.URL, "WH-1")
+	pp, err := adapters.NewPayPal("id", "secret", srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	out, err := pp.Charge(ctx, app.Charge{IdempotencyKey: "k", OrderID: "order-7", AmountMinor: 3_000, Currency: "USD", Method: "paypal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	standin.Approve(out.ProviderRef)
+	captured, err := pp.Capture(ctx, "kc", out.ProviderRef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks := adapters.PayPalWebhooks{PayPal: pp, WebhookID: "WH-1"}
+	d := <-got
+	ev, err := hooks.Parse(d.body, d.headers)
+	if err != nil || ev.Type != "PAYMENT.CAPTURE.COMPLETED" || ev.Outcome != app.WebhookSucceeded || ev.OrderID != "order-7" || ev.ProviderRef != captured.ProviderRef {
+		t.Fatalf("capture notification: %+v %v", ev, err)
+	}
+	if _, err := standin.Refund(captured.ProviderRef, 1_000); err != nil {
+		t.Fatal(err)
+	}
+	d = <-got
+	ev, err = hooks.Parse(d.body, d.headers)
+	if err != nil || ev.Outcome != app.WebhookRefunded || ev.ProviderRef != captured.ProviderRef || len(ev.Refunds) != 1 || ev.Refunds[0].AmountMinor != 1_000 {
+		t.Fatalf("refund notification: %+v %v", ev, err)
+	}
+	tampered := bytes.Replace(d.body, []byte("10.00"), []byte("99.00"), 1)
+	if _, err := hooks.Parse(tampered, d.headers); !errors.Is(err, errs.InvalidArgument) {
+		t.Fatalf("a tampered delivery: %v", err)
+	}
+	if _, err := (adapters.PayPalWebhooks{PayPal: pp, WebhookID: "WH-other"}).Parse(d.body, d.headers); !errors.Is(err, errs.InvalidArgument) {
+		t.Fatalf("another webhook's delivery: %v", err)
 	}
 }

@@ -95,8 +95,8 @@ type Payments = aggregate.Store[*domain.Payment]
 type Deps struct {
 	Payments *Payments
 	Stripe   Provider
-	// StripeHooks verifies Stripe's webhooks; nil refuses them.
-	StripeHooks WebhookParser
+	// StripeHooks and PayPalHooks verify the providers' webhooks; nil refuses them.
+	StripeHooks, PayPalHooks WebhookParser
 	// Claims finds a payment by its provider reference.
 	Claims es.ClaimReader
 	// PayPal takes payment_method "paypal"; nil when it is not configured.
@@ -272,8 +272,11 @@ func (a *App) CapturePayment(ctx context.Context, orderID string) (*domain.Payme
 // event about no payment of ours (answered 200, so the provider stops sending it).
 func (a *App) HandleWebhook(ctx context.Context, provider string, payload []byte, headers map[string]string) (eventID string, recorded bool, err error) {
 	var parser WebhookParser
-	if provider == domain.ProviderStripe {
+	switch provider {
+	case domain.ProviderStripe:
 		parser = a.d.StripeHooks
+	case domain.ProviderPayPal:
+		parser = a.d.PayPalHooks
 	}
 	if parser == nil {
 		return "", false, errs.Field("provider", "webhooks of "+provider+" are not taken here")
