@@ -10,6 +10,7 @@ import (
 
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/errs"
+	"github.com/storefront/storefront/platform/money"
 	orderingv1 "github.com/storefront/storefront/proto/storefront/ordering/v1"
 )
 
@@ -26,10 +27,14 @@ var (
 )
 
 // BelowMinimumError is a subtotal below the code's minimum.
-type BelowMinimumError struct{ Minimum, Subtotal int64 }
+type BelowMinimumError struct {
+	Minimum, Subtotal int64
+	Currency          string
+}
 
 func (e *BelowMinimumError) Error() string {
-	return fmt.Sprintf("this discount code needs a subtotal of at least %d minor units (the cart's is %d)", e.Minimum, e.Subtotal)
+	return fmt.Sprintf("this discount code needs a subtotal of at least %s %s (the cart's is %s %s)",
+		money.Format(e.Minimum, e.Currency), e.Currency, money.Format(e.Subtotal, e.Currency), e.Currency)
 }
 
 // Is makes the error a FailedPrecondition.
@@ -161,7 +166,7 @@ func (d *Discount) Quote(subtotal int64, now time.Time) (int64, error) {
 	case t.MaxRedemptions > 0 && int32(len(d.redeemed)) >= t.MaxRedemptions:
 		return 0, ErrDiscountUsedUp
 	case subtotal < t.MinSubtotal:
-		return 0, &BelowMinimumError{Minimum: t.MinSubtotal, Subtotal: subtotal}
+		return 0, &BelowMinimumError{Minimum: t.MinSubtotal, Subtotal: subtotal, Currency: t.Currency}
 	}
 	return t.Amount(subtotal), nil
 }
