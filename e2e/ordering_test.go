@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -119,24 +120,31 @@ func (c checkoutClient) place(t *testing.T, token string, body map[string]any, h
 // settled polls the order until its status is one of want.
 func (c checkoutClient) settled(t *testing.T, token, id string, want ...string) map[string]any {
 	t.Helper()
+	return c.eventuallyOrder(t, token, id, fmt.Sprintf("status one of %v", want), func(o map[string]any) bool {
+		return slices.Contains(want, o["status"].(string))
+	})
+}
+
+// eventuallyOrder polls the order (20 s at most) until ok holds, and returns it.
+func (c checkoutClient) eventuallyOrder(t *testing.T, token, id, what string, ok func(map[string]any) bool) map[string]any {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		r := c.f.do(t, "GET", "/api/v1/orders/"+id, nil, token)
 		if r.status != 200 {
 			t.Fatalf("GET /orders/%s: %d %s", id, r.status, r.body)
 		}
-		o := r.json(t)
-		for _, s := range want {
-			if o["status"] == s {
-				return o
-			}
+		if o := r.json(t); ok(o) {
+			return o
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("order %s is %s, want one of %v: %s", id, o["status"], want, r.body)
+			t.Fatalf("order %s never had %s: %s", id, what, r.body)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func refunded(o map[string]any) bool { return o["payment"].(map[string]any)["refunded"] == true }
 
 func (c checkoutClient) stock(t *testing.T, productID string) float64 {
 	t.Helper()
@@ -312,27 +320,14 @@ func (c checkoutClient) testPayPal(t *testing.T) {
 	// A refund made at PayPal (its dashboard) reaches the order through PayPal's webhook.
 	captureID := o["payment"].(map[string]any)["provider_ref"].(string)
 	c.payPalRefund(t, captureID, "10.00")
-	deadline = time.Now().Add(10 * time.Second)
-	for {
-		o := c.f.do(t, "GET", "/api/v1/orders/"+id, nil, token).json(t)
-		if o["payment"].(map[string]any)["refunded"] == true && o["status"] == "paid" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("a refund at PayPal never reached the order: %v", o)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	c.eventuallyOrder(t, token, id, "the refund made at PayPal (and still paid)", func(o map[string]any) bool {
+		return refunded(o) && o["status"] == "paid"
+	})
 	// Cancelling refunds the rest through PayPal's capture refunds, once.
 	if r := c.f.do(t, "POST", "/api/v1/orders/"+id+"/cancel", map[string]any{}, token); r.status != 200 {
 		t.Fatalf("cancel: %d %s", r.status, r.body)
 	}
-	for deadline = time.Now().Add(10 * time.Second); c.f.do(t, "GET", "/api/v1/orders/"+id, nil, token).json(t)["status"] != "cancelled"; {
-		if time.Now().After(deadline) {
-			t.Fatal("the PayPal order was never cancelled")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	c.settled(t, token, id, "cancelled")
 	c.eventuallyStock(t, p, 3)
 	// The rest (150.00 − 10.00) went back, not the whole total again: PayPal refuses more.
 	if r := c.payPalRefundStatus(t, captureID, "0.01"); r != http.StatusUnprocessableEntity {
@@ -649,17 +644,7 @@ func (c checkoutClient) testCancel(t *testing.T) {
 		t.Fatalf("cancel: %d %s", r.status, r.body)
 	}
 	assertError(t, c.f.do(t, "POST", "/api/v1/orders/"+id+"/cancel", map[string]any{}, token), 409, "failed_precondition")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		o := c.f.do(t, "GET", "/api/v1/orders/"+id, nil, token).json(t)
-		if o["payment"].(map[string]any)["refunded"] == true {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("a cancelled paid order was never refunded: %v", o)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	c.eventuallyOrder(t, token, id, "the cancellation's refund", refunded)
 	c.eventuallyStock(t, product, 4)
 }
 
@@ -687,19 +672,9 @@ func (c checkoutClient) testReturn(t *testing.T) {
 	if r := move("returned"); r.status != 200 {
 		t.Fatalf("returned: %d %s", r.status, r.body)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		o := c.f.do(t, "GET", "/api/v1/orders/"+id, nil, token).json(t)
-		if o["payment"].(map[string]any)["refunded"] == true {
-			if got := strings.Join(statuses(o), ","); got != "pending,paid,shipped,delivered,return_requested,returned" {
-				t.Fatalf("history %s", got)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("a returned order was never refunded: %v", o)
-		}
-		time.Sleep(20 * time.Millisecond)
+	o := c.eventuallyOrder(t, token, id, "the return's refund", refunded)
+	if got := strings.Join(statuses(o), ","); got != "pending,paid,shipped,delivered,return_requested,returned" {
+		t.Fatalf("history %s", got)
 	}
 	// Shipping sold the 2 units (stock stays 2), the return put them back.
 	c.eventuallyStock(t, product, 4)
@@ -730,13 +705,7 @@ func (c checkoutClient) testStripeWebhook(t *testing.T) {
 			t.Fatalf("webhook: %d %s", r.status, r.body)
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for c.f.do(t, "GET", "/api/v1/orders/"+id, nil, token).json(t)["payment"].(map[string]any)["refunded"] != true {
-		if time.Now().After(deadline) {
-			t.Fatal("a refund at Stripe never reached the order")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	c.eventuallyOrder(t, token, id, "the refund made at Stripe", refunded)
 	if o := c.f.do(t, "GET", "/api/v1/orders/"+id, nil, token).json(t); o["status"] != "paid" {
 		t.Fatalf("a partial refund at the provider changed the order's status: %v", o["status"])
 	}

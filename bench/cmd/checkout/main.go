@@ -356,17 +356,22 @@ func (b *bench) counters(ctx context.Context) (writes, error) {
 	return w, err
 }
 
+// percentile is the q-quantile of one latency of the samples, in ms.
 func percentile(samples []sample, q float64, pick func(sample) time.Duration) float64 {
-	ds := make([]time.Duration, len(samples))
+	ms := make([]float64, len(samples))
 	for i, s := range samples {
-		ds[i] = pick(s)
+		ms[i] = float64(pick(s).Microseconds()) / 1000
 	}
-	slices.Sort(ds)
-	if len(ds) == 0 {
+	return quantile(ms, q)
+}
+
+// quantile is the q-quantile of xs (0 for none); it sorts xs.
+func quantile(xs []float64, q float64) float64 {
+	if len(xs) == 0 {
 		return 0
 	}
-	i := min(len(ds)-1, int(q*float64(len(ds))))
-	return float64(ds[i].Microseconds()) / 1000
+	slices.Sort(xs)
+	return xs[min(len(xs)-1, int(q*float64(len(xs))))]
 }
 
 func (b *bench) measure(ctx context.Context, cfg config, adminEmail, adminPassword string) error {
@@ -512,11 +517,7 @@ func (b *bench) paymentStep(ctx context.Context, l level) error {
 	if err != nil {
 		return err
 	}
-	q := func(xs []float64, p float64) float64 {
-		slices.Sort(xs)
-		return xs[min(len(xs)-1, int(p*float64(len(xs))))]
-	}
-	stepP50, stepP99, provP50, provP99 := q(steps, 0.5), q(steps, 0.99), q(provider, 0.5), q(provider, 0.99)
+	stepP50, stepP99, provP50, provP99 := quantile(steps, 0.5), quantile(steps, 0.99), quantile(provider, 0.5), quantile(provider, 0.99)
 	b.note("payment step (PaymentRequested → PaymentProcessed) at %d buyers: p50 %.2f ms p99 %.2f ms over %d payments; the Stripe stand-in alone: p50 %.2f ms p99 %.2f ms",
 		l.buyers, stepP50, stepP99, len(steps), provP50, provP99)
 	name := fmt.Sprintf("checkout.%dbuyers.payment_step", l.buyers)

@@ -103,12 +103,9 @@ func (p Payments) Request(ctx context.Context, r app.PaymentRequest) (app.Paymen
 }
 
 // Expire implements app.Payments. A payment that succeeded before it could be given up is
-// answered as it is (also by a payments service that reports it failed_precondition).
+// answered as it is (the contract of ExpirePayment).
 func (p Payments) Expire(ctx context.Context, orderID string) (app.PaymentOutcome, error) {
 	res, err := p.Client.ExpirePayment(ctx, &paymentsv1.ExpirePaymentRequest{OrderId: orderID})
-	if status.Code(err) == codes.FailedPrecondition {
-		res, err = p.Client.GetPayment(ctx, &paymentsv1.GetPaymentRequest{OrderId: orderID})
-	}
 	if err != nil {
 		return app.PaymentOutcome{}, err
 	}

@@ -41,28 +41,32 @@ func (a *App) order(ctx context.Context, orderID string) (*domain.Order, error) 
 }
 
 // change applies decide to one order the caller may change (their own, or any for an
-// admin), checking ownership on every attempt.
+// admin) in one load and save, checking on every attempt that the order was placed and is
+// the caller's.
 func (a *App) change(ctx context.Context, orderID string, asAdmin bool, decide func(*domain.Order, time.Time) error) (*domain.Order, error) {
 	actor := reqctx.From(ctx).Actor
-	if asAdmin && !actor.IsAdmin() {
+	switch {
+	case asAdmin && !actor.IsAdmin():
 		return nil, errs.PermissionDenied
+	case !asAdmin && actor.UserID == "":
+		return nil, errs.Unauthenticated
+	case orderID == "" || len(orderID) > 64:
+		return nil, domain.ErrOrderNotFound
 	}
-	if _, err := a.order(ctx, orderID); err != nil {
-		return nil, err
-	}
-	return a.d.Orders.Update(ctx, domain.OrderStream(orderID), func(o *domain.Order) error {
-		if !asAdmin && o.UserID() != actor.UserID {
+	o, err := a.d.Orders.Update(ctx, domain.OrderStream(orderID), func(o *domain.Order) error {
+		if !o.Placed() || (!asAdmin && o.UserID() != actor.UserID) {
 			return domain.ErrOrderNotFound
 		}
 		return decide(o, a.now())
 	})
+	if errors.Is(err, aggregate.ErrNotFound) {
+		return nil, domain.ErrOrderNotFound
+	}
+	return o, err
 }
 
 // CancelOrder cancels one of the caller's pending or paid orders.
 func (a *App) CancelOrder(ctx context.Context, orderID, note string) (*domain.Order, error) {
-	if _, err := a.ownOrder(ctx, orderID); err != nil {
-		return nil, err
-	}
 	actor := reqctx.From(ctx).Actor
 	return a.change(ctx, orderID, false, func(o *domain.Order, now time.Time) error {
 		return o.Cancel(actor.UserID, "customer", note, now)
@@ -96,9 +100,6 @@ func (a *App) CapturePayment(ctx context.Context, orderID string) (*domain.Order
 
 // RequestReturn asks to return one of the caller's delivered orders.
 func (a *App) RequestReturn(ctx context.Context, orderID, reason string) (*domain.Order, error) {
-	if _, err := a.ownOrder(ctx, orderID); err != nil {
-		return nil, err
-	}
 	return a.change(ctx, orderID, false, func(o *domain.Order, now time.Time) error {
 		return o.RequestReturn(reason, now)
 	})

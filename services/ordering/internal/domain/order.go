@@ -2,7 +2,6 @@ package domain
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -167,12 +166,10 @@ type Order struct {
 	payment        PaymentState
 	providerRef    string
 	actionURL      string
-	declineCode    string
 	refundAsked    map[string]int64
 	refundIssued   map[string]int64
 	refunded       int64
 	cancelReason   string
-	cancelledFrom  Status
 	compensated    bool
 
 	history   []StatusChange
@@ -629,9 +626,9 @@ func (o *Order) Apply(e proto.Message) error {
 		}
 		o.setStatus(StatusPaid, e.PaidAt)
 	case *orderingv1.OrderCancelled:
-		o.cancelReason, o.cancelledFrom = e.Reason, Status(e.PreviousStatus)
+		o.cancelReason = e.Reason
 		if e.Reason == ReasonPaymentDeclined {
-			o.payment, o.declineCode = PaymentDeclinedState, e.DeclineCode
+			o.payment = PaymentDeclinedState
 		}
 		o.setStatus(StatusCancelled, e.CancelledAt)
 	case *orderingv1.StockReleased:
@@ -664,6 +661,3 @@ func (o *Order) Apply(e proto.Message) error {
 	}
 	return nil
 }
-
-// RefundIDs returns the ids of the refunds asked, sorted.
-func (o *Order) RefundIDs() []string { return slices.Sorted(maps.Keys(o.refundAsked)) }
