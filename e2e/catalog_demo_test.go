@@ -100,4 +100,25 @@ func TestDemoCatalog_LoadedOnceAtStart(t *testing.T) {
 	if got := count(created); got != products {
 		t.Fatalf("%d ProductCreated after the second load, want still %d", got, products)
 	}
+
+	// Then the demo reviews: the first demo product has reviews, and a rating in the catalog.
+	for deadline := time.Now().Add(30 * time.Second); !demoReviews.MatchString(f.logs.String()); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the launcher loaded no demo reviews:\n%s", f.logs)
+		}
+	}
+	first := demo.Products()[0].Slug
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		r := f.do(t, "GET", "/api/v1/products/"+first, nil, "")
+		rating, _ := r.json(t)["rating"].(map[string]any)
+		lr := f.do(t, "GET", "/api/v1/products/"+first+"/reviews", nil, "")
+		if r.status == 200 && rating["count"] == 1.0 && lr.status == 200 && lr.json(t)["total"] == 1.0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("demo product %s: %s; reviews %s", first, r.body, lr.body)
+		}
+	}
 }
+
+var demoReviews = regexp.MustCompile(`msg="demo reviews loaded" .*reviewers=4 reviews=\d+`)

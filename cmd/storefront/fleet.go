@@ -27,6 +27,7 @@ func fleet() []process {
 		{name: "payments", binary: "payments", grpcAddrEnv: "STOREFRONT_PAYMENTS_ADDR"},
 		{name: "ordering", binary: "ordering", grpcAddrEnv: "STOREFRONT_ORDERING_ADDR"},
 		{name: "notifications", binary: "notifications", grpcAddrEnv: "STOREFRONT_NOTIFICATIONS_ADDR"},
+		{name: "reviews", binary: "reviews", grpcAddrEnv: "STOREFRONT_REVIEWS_ADDR"},
 		// Ready once every read model is built, so the catalog's and the cart's queries find theirs.
 		{name: "projector", binary: "projector", readyPath: "/readyz"},
 		{name: "gateway", binary: "gateway", http: true},

@@ -52,6 +52,12 @@ func (l *launcher) loadDemoCatalog(ctx context.Context, env []string) (wait func
 				l.log.Error("demo discount: not created; the fleet runs on", "ordering", ordering, "err", err)
 			}
 		}
+		identity, reviews := lookup(env, "STOREFRONT_IDENTITY_ADDR"), lookup(env, "STOREFRONT_REVIEWS_ADDR")
+		if inFleet("reviews") && inFleet("identity") && identity != "" && reviews != "" {
+			if err := loadDemoReviews(ctx, l.log, identity, addr, reviews); err != nil && !errors.Is(err, context.Canceled) {
+				l.log.Error("demo reviews: not loaded; the fleet runs on", "reviews", reviews, "err", err)
+			}
+		}
 	}()
 	return func() {
 		cancel()

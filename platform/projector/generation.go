@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -71,14 +72,15 @@ func createIndexes(ctx context.Context, pool *pgxpool.Pool, p Projection, schema
 	return nil
 }
 
-// definition is what a generation is built from: the DDL and the deferred indexes.
+// definition is what a generation is built from: the DDL, the deferred indexes and the
+// contexts whose events fill it.
 func definition(p Projection) string {
 	const probe = "projector_ddl_schema"
 	d := p.DDL(probe)
 	if ip, ok := p.(IndexedProjection); ok {
 		d += "\n-- indexes\n" + ip.Indexes(probe)
 	}
-	return d
+	return d + "\n-- contexts\n" + strings.Join(contextsOf(p), ",")
 }
 
 // createGeneration creates the schema of a new generation, its idempotency record and the

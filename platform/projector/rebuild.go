@@ -479,10 +479,10 @@ func (r *Runtime) switchTo(ctx context.Context, b *build) (int, error) {
 		batch.Queue(`UPDATE projector.parked SET resolved_at = now(), resolution = $3
 			WHERE projection = $1 AND generation = $2 AND resolved_at IS NULL`,
 			name, prev, fmt.Sprintf("superseded by generation %d", b.gen))
-		batch.Queue(`UPDATE projector.projections SET active_generation = $2, building_generation = NULL, building_ddl_hash = NULL,
-				state = 'live', switched_at = now(), rebuild_applied = $3, rebuild_position = $4, rebuild_total = $4,
-				rebuild_eta_seconds = 0, last_error = '', updated_at = now()
-			WHERE name = $1`, name, b.gen, prog.Applied, prog.Position)
+		batch.Queue(`UPDATE projector.projections SET active_generation = $2, active_ddl_hash = $5, building_generation = NULL,
+				building_ddl_hash = NULL, state = 'live', switched_at = now(), rebuild_applied = $3, rebuild_position = $4,
+				rebuild_total = $4, rebuild_eta_seconds = 0, last_error = '', updated_at = now()
+			WHERE name = $1`, name, b.gen, prog.Applied, prog.Position, ddlHash(definition(b.p)))
 		batch.Queue(`DELETE FROM projector.rebuild_positions WHERE projection = $1 AND generation <> $2`, name, b.gen)
 		return tx.SendBatch(ctx, batch).Close()
 	})

@@ -343,3 +343,44 @@ func TestRebuild_CreatesDeferredIndexesAfterCatchingUp(t *testing.T) {
 		t.Errorf("index in the active generation: %d, %v", n, err)
 	}
 }
+
+// TestRun_ChangedDefinition_RebuildsBlueGreenAtStart: a projector whose projection reads one
+// more context than the active generation was built from (an upgrade) rebuilds it from every
+// store at start; a restart with the same definition rebuilds nothing.
+func TestRun_ChangedDefinition_RebuildsBlueGreenAtStart(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, []string{"catalog", "reviews"})
+	cc, rc := h.ctx("catalog"), h.ctx("reviews")
+	h.appendEvents(cc, "product-1", 5, changedType, es.Metadata{})
+	h.appendEvents(rc, "review-1", 3, changedType, es.Metadata{})
+
+	stop := h.startBuilt(h.runtime(newCounter(cc)), "counts")
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := counts(context.Background(), h.db.Pool, "counts"); err != nil || len(got) != 1 {
+		t.Fatalf("first generation: %v, %v; want product-1 only", got, err)
+	}
+
+	rt := h.runtime(newCounter(cc, rc))
+	stop = h.start(rt)
+	eventually(t, 15*time.Second, "rebuilt with both contexts", func() (bool, string) {
+		p, err := rt.Progress(context.Background(), "counts")
+		return err == nil && p.ActiveGeneration == 2 && p.State == projector.StateLive, fmt.Sprint(p, err)
+	})
+	h.countsReach("counts", h.expectedCounts(), 15*time.Second)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	rt = h.runtime(newCounter(cc, rc))
+	stop = h.start(rt)
+	h.publish(cc, h.appendEvents(cc, "product-1", 2, changedType, es.Metadata{})...)
+	h.countsReach("counts", h.expectedCounts(), 15*time.Second)
+	if p, err := rt.Progress(context.Background(), "counts"); err != nil || p.ActiveGeneration != 2 {
+		t.Fatalf("a restart with the same definition: %v, %v; want generation 2 still", p, err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -131,19 +131,32 @@ func (r *Runtime) Run(ctx context.Context) error {
 	return firstErr
 }
 
-// ensureBuilt waits until the projection has an active generation, building it if no other
-// process is.
+// ensureBuilt waits until the projection has an active generation built from its current
+// definition, building it if no other process is. A generation built from another
+// definition (an upgrade changed the tables or the contexts) keeps serving reads while its
+// successor is built from the event stores, blue/green; live consumption starts after the
+// switch.
 func (r *Runtime) ensureBuilt(ctx context.Context, p Projection) error {
+	want := ddlHash(definition(p))
 	for {
-		var active *int
-		err := r.pool.QueryRow(ctx, `SELECT active_generation FROM projector.projections WHERE name = $1`, p.Name()).Scan(&active)
+		var (
+			active   *int
+			builtFor *string
+		)
+		err := r.pool.QueryRow(ctx, `SELECT active_generation, active_ddl_hash FROM projector.projections WHERE name = $1`,
+			p.Name()).Scan(&active, &builtFor)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("projector: %s: read registry: %w", p.Name(), err)
 		}
-		if active != nil {
+		switch {
+		case active != nil && builtFor != nil && *builtFor == want:
 			return nil
+		case active != nil:
+			r.log.InfoContext(ctx, "projection's definition changed since its active generation was built; rebuilding it blue/green",
+				"projection", p.Name(), "generation", *active)
+		default:
+			r.log.InfoContext(ctx, "projection has no active generation; building it from the event stores", "projection", p.Name())
 		}
-		r.log.InfoContext(ctx, "projection has no active generation; building it from the event stores", "projection", p.Name())
 		err = r.Rebuild(ctx, p.Name())
 		switch {
 		case err == nil:

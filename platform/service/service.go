@@ -162,6 +162,20 @@ func (p *Process) Close() {
 	p.closers = nil
 }
 
+// ReadPool returns the pool of the read models' database at url: the service's own pool when
+// url is its database, else a new pool, which Close closes.
+func (p *Process) ReadPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	if url == "" || url == p.Base.DatabaseURL {
+		return p.Pool, nil
+	}
+	pool, err := postgres.NewPool(ctx, postgres.PoolConfig{URL: url})
+	if err != nil {
+		return nil, fmt.Errorf("read-model database: %w", err)
+	}
+	p.closers = append(p.closers, pool.Close)
+	return pool, nil
+}
+
 // StoreOptions are the options of the service's aggregate stores: trace context into the
 // events' metadata, and the service's logger.
 func (p *Process) StoreOptions(extra ...aggregate.Option) []aggregate.Option {

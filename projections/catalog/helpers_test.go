@@ -96,6 +96,7 @@ func dump(t *testing.T, db *pgxpool.Pool, schema string) string {
 		`SELECT id, sku, name, slug, description, category, brand, price_minor, currency, specs::text, images::text, on_hand,
 			stock, rating_average, rating_count, status, created_at, updated_at, search::text
 		FROM ` + pgx.Identifier{schema, "products"}.Sanitize() + ` ORDER BY id`,
+		`SELECT review_id, product_id, rating FROM ` + pgx.Identifier{schema, "review_ratings"}.Sanitize() + ` ORDER BY review_id`,
 	} {
 		rows, err := db.Query(ctx, q)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
+	reviewsv1 "github.com/storefront/storefront/proto/storefront/reviews/v1"
 )
 
 // A plan turns a sequence of events into at most a few multi-row statements with the same
@@ -40,6 +42,19 @@ type fold struct {
 	products   map[uuid.UUID]*productRow
 	order      []*productRow // in first-seen order, so statements are deterministic
 	slugs      map[string]bool
+	// ratings are the reviews context's reviews, each folded to its last rating or its
+	// removal; rated lists the products whose ratings they change, in first-seen order.
+	ratings     map[uuid.UUID]*ratingRow
+	ratingOrder []*ratingRow
+	rated       []uuid.UUID
+	ratedSet    map[uuid.UUID]bool
+}
+
+// ratingRow is a review's row of review_ratings: its product and rating, or its removal.
+type ratingRow struct {
+	review, product uuid.UUID
+	rating          int32
+	removed         bool
 }
 
 type categoryRow struct {
@@ -72,7 +87,8 @@ type productRow struct {
 
 func (pl *plan) current() *fold {
 	if len(pl.folds) == 0 || pl.perEvent {
-		pl.folds = append(pl.folds, &fold{products: map[uuid.UUID]*productRow{}, slugs: map[string]bool{}})
+		pl.folds = append(pl.folds, &fold{products: map[uuid.UUID]*productRow{}, slugs: map[string]bool{},
+			ratings: map[uuid.UUID]*ratingRow{}, ratedSet: map[uuid.UUID]bool{}})
 	}
 	return pl.folds[len(pl.folds)-1]
 }
@@ -90,6 +106,16 @@ func (pl *plan) add(m proto.Message) error {
 		f.categories = append(f.categories, &categoryRow{slug: e.GetSlug(), name: e.GetName(), parent: e.GetParent(),
 			created: micros(e.GetCreatedAt())})
 		return nil
+	}
+	switch e := m.(type) {
+	case *reviewsv1.ProductReviewed:
+		return f.rate(e.GetReviewId(), e.GetProductId(), e.GetRating(), false)
+	case *reviewsv1.ReviewEdited:
+		return f.rate(e.GetReviewId(), e.GetProductId(), e.GetRating(), false)
+	case *reviewsv1.ReviewRemoved:
+		return f.rate(e.GetReviewId(), e.GetProductId(), e.GetRating(), true)
+	case *reviewsv1.ReviewPurchaseVerified:
+		return nil // changes no rating
 	}
 	idText, ok := m.(interface{ GetProductId() string })
 	if !ok {
@@ -146,6 +172,30 @@ func (pl *plan) add(m proto.Message) error {
 	return nil
 }
 
+// rate folds a review's rating (or its removal) into the fold.
+func (f *fold) rate(reviewID, productID string, rating int32, removed bool) error {
+	review, err := uuid.Parse(reviewID)
+	if err != nil {
+		return fmt.Errorf("review id %q: %w", reviewID, err)
+	}
+	product, err := uuid.Parse(productID)
+	if err != nil {
+		return fmt.Errorf("product id %q: %w", productID, err)
+	}
+	r := f.ratings[review]
+	if r == nil {
+		r = &ratingRow{review: review}
+		f.ratings[review] = r
+		f.ratingOrder = append(f.ratingOrder, r)
+	}
+	r.product, r.rating, r.removed = product, rating, removed
+	if !f.ratedSet[product] {
+		f.ratedSet[product] = true
+		f.rated = append(f.rated, product)
+	}
+	return nil
+}
+
 func (r *productRow) touch(set int, atMicros int64) {
 	r.sets |= set | setUpdatedAt
 	r.updatedAt = micros(atMicros)
@@ -190,7 +240,7 @@ func (pl *plan) exec(ctx context.Context, tx pgx.Tx, schema string) error {
 			_ = res.Close()
 			return fmt.Errorf("catalog projection: statement %d of %d: %w", i+1, len(want), err)
 		}
-		if got := tag.RowsAffected(); got != int64(n) {
+		if got := tag.RowsAffected(); n != unchecked && got != int64(n) {
 			_ = res.Close()
 			return fmt.Errorf("catalog projection: statement %d of %d (%s) changed %d rows, want %d: an event for a product the read model lacks",
 				i+1, len(want), tag, got, n)
@@ -201,6 +251,10 @@ func (pl *plan) exec(ctx context.Context, tx pgx.Tx, schema string) error {
 	}
 	return nil
 }
+
+// unchecked is the want of a statement whose row count depends on the read model's state
+// (ratings: a review may come before its product, a recount may change nothing).
+const unchecked = -1
 
 func table(schema, name string) string { return pgx.Identifier{schema, name}.Sanitize() }
 
@@ -276,7 +330,47 @@ func (f *fold) queue(b *pgx.Batch, schema string, want []int) []int {
 			updates[m].args()...)
 		want = append(want, len(updates[m].ids))
 	}
-	return want
+	return f.queueRatings(b, schema, inserts.ids, want)
+}
+
+// queueRatings queues the fold's changes of review_ratings, then the recount of the ratings
+// of the products they touch and of the products the fold inserts (whose reviews may have
+// come first: the contexts' events arrive in no particular order).
+func (f *fold) queueRatings(b *pgx.Batch, schema string, inserted [][16]byte, want []int) []int {
+	var upReviews, upProducts, gone [][16]byte
+	var upRatings []int32
+	for _, r := range f.ratingOrder {
+		if r.removed {
+			gone = append(gone, [16]byte(r.review))
+			continue
+		}
+		upReviews, upProducts, upRatings = append(upReviews, [16]byte(r.review)), append(upProducts, [16]byte(r.product)), append(upRatings, r.rating)
+	}
+	if len(upReviews) > 0 {
+		b.Queue(`INSERT INTO `+table(schema, "review_ratings")+` (review_id, product_id, rating)
+			SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::smallint[])
+			ON CONFLICT (review_id) DO UPDATE SET product_id = excluded.product_id, rating = excluded.rating`, upReviews, upProducts, upRatings)
+		want = append(want, unchecked)
+	}
+	if len(gone) > 0 {
+		b.Queue(`DELETE FROM `+table(schema, "review_ratings")+` WHERE review_id = ANY($1::uuid[])`, gone)
+		want = append(want, unchecked)
+	}
+	recount := slices.Clone(inserted)
+	for _, id := range f.rated {
+		if r := f.products[id]; r == nil || !r.created {
+			recount = append(recount, [16]byte(id))
+		}
+	}
+	if len(recount) == 0 {
+		return want
+	}
+	b.Queue(`UPDATE `+table(schema, "products")+` AS p SET rating_average = s.average, rating_count = s.n
+		FROM (SELECT t.id, coalesce(round(avg(r.rating), 2), 0)::double precision AS average, count(r.rating)::integer AS n
+			FROM unnest($1::uuid[]) AS t (id) LEFT JOIN `+table(schema, "review_ratings")+` AS r ON r.product_id = t.id
+			GROUP BY t.id) AS s
+		WHERE p.id = s.id AND (p.rating_average, p.rating_count) IS DISTINCT FROM (s.average, s.n)`, recount)
+	return append(want, unchecked)
 }
 
 // setClause sets the column groups of mask: only those, so an update that leaves the

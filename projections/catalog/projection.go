@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -12,6 +13,7 @@ import (
 	"github.com/storefront/storefront/platform/events"
 	"github.com/storefront/storefront/platform/projector"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
+	reviewsv1 "github.com/storefront/storefront/proto/storefront/reviews/v1"
 )
 
 // Name is the projection's name, and so the read schema whose views Queries reads.
@@ -19,6 +21,9 @@ const Name = "catalog_products"
 
 // Context is the bounded context whose events the projection reads.
 const Context = "catalog"
+
+// ReviewsContext is the bounded context whose events give the products' ratings.
+const ReviewsContext = "reviews"
 
 // reservationStreams is the prefix of the catalog's private per-order reservation streams,
 // which the read model ignores (a rebuild reads them from the store; the relay never
@@ -29,7 +34,8 @@ const reservationStreams = "reservation-"
 // share their SQL: an event becomes a row of a multi-row statement (see plan), so applying
 // events one at a time and in batches has the same effect by construction.
 type Projection struct {
-	context  string
+	// contexts are the catalog's and, when rated, the reviews' (see NewForContexts).
+	contexts []string
 	registry *events.Registry
 	// perEvent plans one statement per event (still pipelined): the baseline that the
 	// benchmarks compare the grouped plan with.
@@ -41,22 +47,34 @@ var (
 	_ projector.IndexedProjection = (*Projection)(nil)
 )
 
-// New returns the projection over the catalog context's events.
-func New() *Projection { return NewForContext(Context) }
+// New returns the projection over the catalog context's events, rated by the reviews
+// context's.
+func New() *Projection { return NewForContexts(Context, ReviewsContext) }
 
 // NewForContext returns the projection reading the catalog's events from the bounded
-// context named c: tests run it on their own prefixed JetStream streams.
-func NewForContext(c string) *Projection {
+// context named c, and no ratings: tests run it on their own prefixed JetStream streams.
+func NewForContext(c string) *Projection { return NewForContexts(c, "") }
+
+// NewForContexts returns the projection reading the catalog's events from the context named
+// catalog and the ratings from the reviews context named reviews (none when empty). The
+// catalog never reads the reviews' schema: the ratings are folded from their events into
+// this read model's own review_ratings table.
+func NewForContexts(catalog, reviews string) *Projection {
 	// Every public catalog event; the private reservation events stay in the catalog's store,
 	// where a rebuild meets them in their streams and add skips them.
-	return &Projection{context: c, registry: events.NewRegistry().Register(catalogv1.PublicEvents()...)}
+	p := &Projection{contexts: []string{catalog}, registry: events.NewRegistry().Register(catalogv1.PublicEvents()...)}
+	if reviews != "" {
+		p.contexts = append(p.contexts, reviews)
+		p.registry.Register(reviewsv1.Events()...)
+	}
+	return p
 }
 
 // Name implements projector.Projection.
 func (p *Projection) Name() string { return Name }
 
 // Contexts implements projector.Projection.
-func (p *Projection) Contexts() []string { return []string{p.context} }
+func (p *Projection) Contexts() []string { return slices.Clone(p.contexts) }
 
 // DDL implements projector.Projection: the tables. Their secondary indexes are in Indexes:
 // every one serves a filter or sort of Queries; the public ones are partial (active
@@ -85,7 +103,8 @@ CREATE TABLE products (
     on_hand        integer NOT NULL,
     -- Available to sell (on hand minus held for orders): the API's stock.
     stock          integer NOT NULL,
-    -- Filled by the reviews context's events (later); 0 until then.
+    -- The average (rounded to 2 decimals) and count of the product's reviews, from
+    -- review_ratings; 0 without reviews.
     rating_average double precision NOT NULL DEFAULT 0,
     rating_count   integer NOT NULL DEFAULT 0,
     status         text NOT NULL CHECK (status IN ('active', 'deleted')),
@@ -98,6 +117,16 @@ CREATE TABLE products (
         setweight(jsonb_to_tsvector('english'::regconfig, specs, '["string"]'), 'D')
     ) STORED
 ) WITH (fillfactor = 90);
+
+-- The reviews context's reviews that count towards ratings (written and not removed): what
+-- the products' rating columns are recounted from. A review may arrive before its product
+-- (the contexts' events come in no particular order); the product's insert recounts it.
+CREATE TABLE review_ratings (
+    review_id  uuid PRIMARY KEY,
+    product_id uuid NOT NULL,
+    rating     smallint NOT NULL CHECK (rating BETWEEN 1 AND 5)
+);
+CREATE INDEX review_ratings_product ON review_ratings (product_id);
 `
 }
 

@@ -36,7 +36,7 @@ func TestQueries_ReadAcrossGenerationSwitches_NeverFail(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rt, err := projector.New(projector.Config{Pool: db.Pool, Stores: map[string]es.LogReader{"catalog": store}}, catalog.New())
+	rt, err := projector.New(projector.Config{Pool: db.Pool, Stores: map[string]es.LogReader{"catalog": store, "reviews": memstore.New()}}, catalog.New())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	notificationsv1 "github.com/storefront/storefront/proto/storefront/notifications/v1"
 	orderingv1 "github.com/storefront/storefront/proto/storefront/ordering/v1"
 	paymentsv1 "github.com/storefront/storefront/proto/storefront/payments/v1"
+	reviewsv1 "github.com/storefront/storefront/proto/storefront/reviews/v1"
 )
 
 // Backend is one gRPC service served under /api/v1.
@@ -37,6 +38,7 @@ func All() []Backend {
 		{"ordering", "STOREFRONT_ORDERING_ADDR", orderingv1.File_storefront_ordering_v1_ordering_proto.Services().ByName("OrderingService"), orderingv1.RegisterOrderingServiceHandler},
 		// Internal only: support will read the mails a customer was sent through the edge.
 		{"notifications", "STOREFRONT_NOTIFICATIONS_ADDR", notificationsv1.File_storefront_notifications_v1_notifications_proto.Services().ByName("NotificationService"), nil},
+		{"reviews", "STOREFRONT_REVIEWS_ADDR", reviewsv1.File_storefront_reviews_v1_reviews_proto.Services().ByName("ReviewService"), reviewsv1.RegisterReviewServiceHandler},
 	}
 }
 

@@ -38,6 +38,7 @@ import (
 	"github.com/storefront/storefront/projections/cart"
 	"github.com/storefront/storefront/projections/catalog"
 	"github.com/storefront/storefront/projections/ordering"
+	"github.com/storefront/storefront/projections/reviews"
 )
 
 // Config is the projector's configuration, read once from the environment.
@@ -87,7 +88,7 @@ func loadConfig(env *config.Env, needNATS bool) (Config, error) {
 
 // projections lists the read models this process runs.
 func projections() []projector.Projection {
-	return []projector.Projection{catalog.New(), cart.New(), ordering.New()}
+	return []projector.Projection{catalog.New(), cart.New(), ordering.New(), reviews.New()}
 }
 
 const usage = "usage: projector [migrate | rebuild <projection>]"

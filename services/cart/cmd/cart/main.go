@@ -5,12 +5,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/config"
-	"github.com/storefront/storefront/platform/es/postgres"
 	"github.com/storefront/storefront/platform/service"
 	cartv1 "github.com/storefront/storefront/proto/storefront/cart/v1"
 	"github.com/storefront/storefront/services/cart/internal/adapters"
@@ -56,12 +54,10 @@ func run(ctx context.Context) error {
 	// Names, prices and stock come from the cart's product read model, which the projector
 	// (projections/cmd/projector) builds from the catalog's events; until its first build the
 	// reads answer 503.
-	readPool, sameDatabase := p.Pool, cfg.ReadDatabaseURL == cfg.DatabaseURL
-	if !sameDatabase {
-		if readPool, err = postgres.NewPool(ctx, postgres.PoolConfig{URL: cfg.ReadDatabaseURL}); err != nil {
-			return fmt.Errorf("read-model database: %w", err)
-		}
-		defer readPool.Close()
+	sameDatabase := cfg.ReadDatabaseURL == cfg.DatabaseURL
+	readPool, err := p.ReadPool(ctx, cfg.ReadDatabaseURL)
+	if err != nil {
+		return err
 	}
 	products := adapters.ReadModel{Pool: readPool}
 

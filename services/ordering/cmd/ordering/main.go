@@ -14,7 +14,6 @@ import (
 
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/config"
-	"github.com/storefront/storefront/platform/es/postgres"
 	"github.com/storefront/storefront/platform/grpcx"
 	"github.com/storefront/storefront/platform/pgmigrate"
 	"github.com/storefront/storefront/platform/projector"
@@ -95,12 +94,9 @@ func run(ctx context.Context) error {
 	}
 	defer p.Close()
 
-	readPool := p.Pool
-	if cfg.ReadDatabaseURL != cfg.DatabaseURL {
-		if readPool, err = postgres.NewPool(ctx, postgres.PoolConfig{URL: cfg.ReadDatabaseURL}); err != nil {
-			return fmt.Errorf("read-model database: %w", err)
-		}
-		defer readPool.Close()
+	readPool, err := p.ReadPool(ctx, cfg.ReadDatabaseURL)
+	if err != nil {
+		return err
 	}
 	clients := map[string]string{"cart": cfg.CartAddr, "catalog": cfg.CatalogAddr, "identity": cfg.IdentityAddr, "payments": cfg.PaymentsAddr}
 	conns := map[string]*grpc.ClientConn{}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/storefront/storefront/platform/errs"
+	"github.com/storefront/storefront/platform/paging"
 	"github.com/storefront/storefront/platform/reqctx"
 	orderingv1 "github.com/storefront/storefront/proto/storefront/ordering/v1"
 	"github.com/storefront/storefront/services/ordering/internal/domain"
@@ -16,35 +17,15 @@ import (
 
 // Paging bounds (API.md "Lists").
 const (
-	DefaultPerPage = 24
-	MaxPerPage     = 100
+	DefaultPerPage = paging.DefaultPerPage
+	MaxPerPage     = paging.MaxPerPage
 )
 
 // Page is a requested page; nil fields take the defaults.
-type Page struct{ Page, PerPage *int32 }
+type Page = paging.Request
 
 // Resolved is a checked page.
-type Resolved struct{ Page, PerPage int }
-
-// Offset is the number of items before the page.
-func (r Resolved) Offset() int { return (r.Page - 1) * r.PerPage }
-
-func (p Page) resolve(v *errs.Validation) Resolved {
-	r := Resolved{Page: 1, PerPage: DefaultPerPage}
-	if p.Page != nil {
-		if *p.Page < 1 {
-			v.Add("page", "must be at least 1")
-		}
-		r.Page = int(*p.Page)
-	}
-	if p.PerPage != nil {
-		if *p.PerPage < 1 || *p.PerPage > MaxPerPage {
-			v.Addf("per_page", "must be between 1 and %d", MaxPerPage)
-		}
-		r.PerPage = int(*p.PerPage)
-	}
-	return r
-}
+type Resolved = paging.Page
 
 // OrderPage is a page of orders as the read model holds them.
 type OrderPage struct {
@@ -79,7 +60,7 @@ type OrderIndex interface {
 // far behind) or is not built yet, the page is built from the event store.
 func (a *App) ListOrders(ctx context.Context, p Page) (OrderPage, Resolved, error) {
 	var v errs.Validation
-	r := p.resolve(&v)
+	r := p.Resolve(&v)
 	if err := v.Err(); err != nil {
 		return OrderPage{}, r, err
 	}
@@ -160,7 +141,7 @@ func (a *App) ordersFromStore(ctx context.Context, ids []string, r Resolved) (Or
 // AdminListOrders returns a page of every customer's orders (eventually consistent).
 func (a *App) AdminListOrders(ctx context.Context, status string, p Page) (OrderPage, Resolved, error) {
 	var v errs.Validation
-	r := p.resolve(&v)
+	r := p.Resolve(&v)
 	if status != "" {
 		if _, err := domain.ParseStatus("status", status); err != nil {
 			v.Add("status", "must be one of pending, paid, shipped, delivered, cancelled, return_requested, returned")
@@ -176,7 +157,7 @@ func (a *App) AdminListOrders(ctx context.Context, status string, p Page) (Order
 // ListDiscounts returns a page of the discount codes.
 func (a *App) ListDiscounts(ctx context.Context, p Page) ([]*orderingv1.Discount, int, Resolved, error) {
 	var v errs.Validation
-	r := p.resolve(&v)
+	r := p.Resolve(&v)
 	if err := v.Err(); err != nil {
 		return nil, 0, r, err
 	}
