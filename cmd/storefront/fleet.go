@@ -27,7 +27,8 @@ func fleet() []process {
 		{name: "payments", binary: "payments", grpcAddrEnv: "STOREFRONT_PAYMENTS_ADDR"},
 		{name: "ordering", binary: "ordering", grpcAddrEnv: "STOREFRONT_ORDERING_ADDR"},
 		{name: "notifications", binary: "notifications", grpcAddrEnv: "STOREFRONT_NOTIFICATIONS_ADDR"},
-		// Ready once every read model is built, so the catalog's and the cart's queries find theirs.
+		{name: "content", binary: "content", grpcAddrEnv: "STOREFRONT_CONTENT_ADDR"},
+		// Ready once every read model is built, so the catalog's, the cart's and the blog's queries find theirs.
 		{name: "projector", binary: "projector", readyPath: "/readyz"},
 		{name: "gateway", binary: "gateway", http: true},
 	}
