@@ -111,26 +111,18 @@ func text(v *errs.Validation, field, s string, min, max int) {
 
 // ValidateSlug checks a slug: 1 to 100 lower-case ASCII letters and digits in groups joined
 // by single hyphens.
-func ValidateSlug(field, s string) error {
-	switch {
-	case s == "":
-		return errs.Field(field, "is required")
-	case len(s) > MaxSlugLen:
-		return errs.Field(field, fmt.Sprintf("must be at most %d characters", MaxSlugLen))
-	case !isSlug(s):
-		return errs.Field(field, "may hold only lower-case letters a-z, digits and single hyphens between them")
-	}
-	return nil
-}
+func ValidateSlug(field, s string) error { return slugLike(field, s, MaxSlugLen, "is required") }
 
 // ValidateTag checks a tag: 1 to 32 lower-case ASCII letters and digits in groups joined by
 // single hyphens (the list filter takes the same).
-func ValidateTag(field, s string) error {
+func ValidateTag(field, s string) error { return slugLike(field, s, MaxTagLen, "must not be empty") }
+
+func slugLike(field, s string, max int, empty string) error {
 	switch {
 	case s == "":
-		return errs.Field(field, "must not be empty")
-	case len(s) > MaxTagLen:
-		return errs.Field(field, fmt.Sprintf("must be at most %d characters", MaxTagLen))
+		return errs.Field(field, empty)
+	case len(s) > max:
+		return errs.Field(field, fmt.Sprintf("must be at most %d characters", max))
 	case !isSlug(s):
 		return errs.Field(field, "may hold only lower-case letters a-z, digits and single hyphens between them")
 	}
