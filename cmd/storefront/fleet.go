@@ -28,7 +28,8 @@ func fleet() []process {
 		{name: "ordering", binary: "ordering", grpcAddrEnv: "STOREFRONT_ORDERING_ADDR"},
 		{name: "notifications", binary: "notifications", grpcAddrEnv: "STOREFRONT_NOTIFICATIONS_ADDR"},
 		{name: "reviews", binary: "reviews", grpcAddrEnv: "STOREFRONT_REVIEWS_ADDR"},
-		// Ready once every read model is built, so the catalog's and the cart's queries find theirs.
+		{name: "content", binary: "content", grpcAddrEnv: "STOREFRONT_CONTENT_ADDR"},
+		// Ready once every read model is built, so the catalog's, the cart's and the blog's queries find theirs.
 		{name: "projector", binary: "projector", readyPath: "/readyz"},
 		{name: "gateway", binary: "gateway", http: true},
 	}

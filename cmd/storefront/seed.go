@@ -14,9 +14,11 @@ import (
 
 	"github.com/storefront/storefront/platform/config"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
+	contentv1 "github.com/storefront/storefront/proto/storefront/content/v1"
 	orderingv1 "github.com/storefront/storefront/proto/storefront/ordering/v1"
 	typev1 "github.com/storefront/storefront/proto/storefront/type/v1"
 	"github.com/storefront/storefront/services/catalog/demo"
+	blogdemo "github.com/storefront/storefront/services/content/demo"
 )
 
 // demoWorkers is how many products the launcher creates at once: enough to load the demo
@@ -30,10 +32,10 @@ func demoDataEnabled(env *config.Env) (bool, error) {
 	return on, env.Err()
 }
 
-// loadDemoCatalog loads the demo catalog (package demo) into the fleet's catalog service in
-// the background, through its gRPC commands, and logs what it created. It is idempotent, so
-// every start loads it and only the first creates anything; the banner does not wait for
-// it. A failure is logged and leaves the fleet running. The returned function stops the
+// loadDemoCatalog loads the demo catalog (package demo) into the fleet's catalog service, and
+// the demo discount and blog posts (services/content/demo) into theirs, in the background,
+// through their gRPC commands, and logs what it created. It is idempotent, so every start
+// loads it and only the first creates anything; the banner does not wait for it. A failure is logged and leaves the fleet running. The returned function stops the
 // load if it still runs and waits for it; call it before the fleet stops.
 func (l *launcher) loadDemoCatalog(ctx context.Context, env []string) (wait func()) {
 	addr := lookup(env, "STOREFRONT_CATALOG_ADDR")
@@ -56,6 +58,11 @@ func (l *launcher) loadDemoCatalog(ctx context.Context, env []string) (wait func
 		if inFleet("reviews") && inFleet("identity") && identity != "" && reviews != "" {
 			if err := loadDemoReviews(ctx, l.log, identity, addr, reviews); err != nil && !errors.Is(err, context.Canceled) {
 				l.log.Error("demo reviews: not loaded; the fleet runs on", "reviews", reviews, "err", err)
+			}
+		}
+		if content := lookup(env, "STOREFRONT_CONTENT_ADDR"); inFleet("content") && content != "" {
+			if err := loadDemoBlog(ctx, l.log, content); err != nil && !errors.Is(err, context.Canceled) {
+				l.log.Error("demo blog posts: load failed; the fleet runs on", "content", content, "err", err)
 			}
 		}
 	}()
@@ -103,5 +110,21 @@ func loadDemoDiscount(ctx context.Context, log *slog.Logger, addr string) error 
 	default:
 		return err
 	}
+	return nil
+}
+
+// loadDemoBlog creates the demo blog posts, published, in the content service, once (a post
+// whose slug is taken is left as it is).
+func loadDemoBlog(ctx context.Context, log *slog.Logger, addr string) error {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	res, err := blogdemo.Load(demo.AdminContext(ctx), contentv1.NewContentServiceClient(conn))
+	if err != nil {
+		return err
+	}
+	log.Info("demo blog posts loaded", "content", addr, "created", res.Created, "existing", res.Existing)
 	return nil
 }

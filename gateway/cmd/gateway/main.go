@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -27,19 +28,25 @@ import (
 	"github.com/storefront/storefront/gateway/internal/edge"
 	"github.com/storefront/storefront/gateway/internal/policy"
 	"github.com/storefront/storefront/gateway/internal/ratelimit"
+	"github.com/storefront/storefront/gateway/internal/seo"
 	"github.com/storefront/storefront/gateway/internal/server"
 	"github.com/storefront/storefront/gateway/internal/webhooks"
 	"github.com/storefront/storefront/platform/config"
 	"github.com/storefront/storefront/platform/grpcx"
 	"github.com/storefront/storefront/platform/revocation"
 	"github.com/storefront/storefront/platform/telemetry"
+	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
+	contentv1 "github.com/storefront/storefront/proto/storefront/content/v1"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
 	paymentsv1 "github.com/storefront/storefront/proto/storefront/payments/v1"
 )
 
 // Config is the gateway's configuration, read once from the environment.
 type Config struct {
-	HTTPAddr    string
+	HTTPAddr string
+	// PublicURL is the storefront's address, for the sitemap's links (STOREFRONT_PUBLIC_URL,
+	// default http:// + the HTTP address).
+	PublicURL   string
 	CORSOrigins []string
 	LogLevel    slog.Level
 	RedisURL    string
@@ -64,6 +71,7 @@ func loadConfig(env *config.Env) (Config, error) {
 		Backends:  map[string]string{},
 		PprofAddr: env.HostPort("STOREFRONT_GATEWAY_PPROF_ADDR", ""),
 	}
+	cfg.PublicURL = strings.TrimSuffix(env.URL("STOREFRONT_PUBLIC_URL", "http://"+cfg.HTTPAddr, "http", "https"), "/")
 	cfg.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
 	for _, b := range backends.All() {
 		cfg.Backends[b.Name] = env.HostPort(b.AddrEnv, "")
@@ -161,6 +169,9 @@ func run(ctx context.Context) error {
 		Checks:   checks,
 		Access:   access,
 		Webhooks: webhooks.Handler{Payments: paymentsv1.NewPaymentServiceClient(conns["payments"]), Log: log},
+		SEO: &seo.Handler{PublicURL: cfg.PublicURL, Static: []string{"/", "/blog"}, Log: log,
+			Sources: []seo.Source{seo.Products{Client: catalogv1.NewCatalogServiceClient(conns["catalog"])},
+				seo.Posts{Client: contentv1.NewContentServiceClient(conns["content"])}}},
 		Trace: func(h http.Handler) http.Handler {
 			return otelhttp.NewHandler(h, "edge",
 				otelhttp.WithTracerProvider(tel.Tracer), otelhttp.WithMeterProvider(tel.Meter), otelhttp.WithPropagators(tel.Propagator),

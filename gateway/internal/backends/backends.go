@@ -11,6 +11,7 @@ import (
 
 	cartv1 "github.com/storefront/storefront/proto/storefront/cart/v1"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
+	contentv1 "github.com/storefront/storefront/proto/storefront/content/v1"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
 	notificationsv1 "github.com/storefront/storefront/proto/storefront/notifications/v1"
 	orderingv1 "github.com/storefront/storefront/proto/storefront/ordering/v1"
@@ -39,6 +40,7 @@ func All() []Backend {
 		// Internal only: support will read the mails a customer was sent through the edge.
 		{"notifications", "STOREFRONT_NOTIFICATIONS_ADDR", notificationsv1.File_storefront_notifications_v1_notifications_proto.Services().ByName("NotificationService"), nil},
 		{"reviews", "STOREFRONT_REVIEWS_ADDR", reviewsv1.File_storefront_reviews_v1_reviews_proto.Services().ByName("ReviewService"), reviewsv1.RegisterReviewServiceHandler},
+		{"content", "STOREFRONT_CONTENT_ADDR", contentv1.File_storefront_content_v1_content_proto.Services().ByName("ContentService"), contentv1.RegisterContentServiceHandler},
 	}
 }
 

@@ -8,13 +8,16 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
+	contentv1 "github.com/storefront/storefront/proto/storefront/content/v1"
 )
 
 // listPage is how many items each list call asks for (the API's most).
 const listPage = 100
 
 // Products lists the catalog's active products, as the catalog's public list shows them.
-type Products struct{ Client catalogv1.CatalogServiceClient }
+type Products struct {
+	Client catalogv1.CatalogServiceClient
+}
 
 // Pages implements Source: /products/<slug>, lastmod the product's updated_at.
 func (s Products) Pages(ctx context.Context) ([]Page, error) {
@@ -37,4 +40,27 @@ func (s Products) Pages(ctx context.Context) ([]Page, error) {
 func parseTime(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, s) // zero (no lastmod) when absent or malformed
 	return t
+}
+
+// Posts lists the blog's published posts, as its public list shows them.
+type Posts struct {
+	Client contentv1.ContentServiceClient
+}
+
+// Pages implements Source: /blog/<slug>, lastmod the post's updated_at.
+func (s Posts) Pages(ctx context.Context) ([]Page, error) {
+	var out []Page
+	for page := int32(1); len(out) < MaxURLs; page++ {
+		res, err := s.Client.ListBlogPosts(ctx, &contentv1.ListBlogPostsRequest{Page: proto.Int32(page), PerPage: proto.Int32(listPage)})
+		if err != nil {
+			return nil, fmt.Errorf("list blog posts: %w", err)
+		}
+		for _, p := range res.GetItems() {
+			out = append(out, Page{Path: "/blog/" + p.GetSlug(), LastMod: parseTime(p.GetUpdatedAt())})
+		}
+		if len(res.GetItems()) < listPage || int(page)*listPage >= int(res.GetTotal()) {
+			return out, nil
+		}
+	}
+	return out, nil
 }

@@ -28,6 +28,8 @@ type Deps struct {
 	Access *Access
 	// Webhooks adds the payment providers' webhook routes (nil: none).
 	Webhooks interface{ Register(*http.ServeMux) }
+	// SEO adds /sitemap.xml and /robots.txt at the site root (nil: none).
+	SEO interface{ Register(*http.ServeMux) }
 	// Trace wraps the handler in the request's server span (continuing an incoming
 	// traceparent); nil leaves requests untraced.
 	Trace func(http.Handler) http.Handler
@@ -48,6 +50,9 @@ func New(cfg Config, d Deps) http.Handler {
 	mux.Handle("/api/v1/", d.API)
 	if d.Webhooks != nil {
 		d.Webhooks.Register(mux)
+	}
+	if d.SEO != nil {
+		d.SEO.Register(mux)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		edge.WriteError(w, http.StatusNotFound, edge.CodeNotFound, "no such resource")

@@ -37,6 +37,7 @@ import (
 	"github.com/storefront/storefront/platform/telemetry"
 	"github.com/storefront/storefront/projections/cart"
 	"github.com/storefront/storefront/projections/catalog"
+	"github.com/storefront/storefront/projections/content"
 	"github.com/storefront/storefront/projections/ordering"
 	"github.com/storefront/storefront/projections/reviews"
 )
@@ -88,7 +89,7 @@ func loadConfig(env *config.Env, needNATS bool) (Config, error) {
 
 // projections lists the read models this process runs.
 func projections() []projector.Projection {
-	return []projector.Projection{catalog.New(), cart.New(), ordering.New(), reviews.New()}
+	return []projector.Projection{catalog.New(), cart.New(), ordering.New(), reviews.New(), content.New()}
 }
 
 const usage = "usage: projector [migrate | rebuild <projection>]"
