@@ -13,7 +13,8 @@ import (
 type PoolConfig struct {
 	// URL is the database's connection string (postgres://...). Required.
 	URL string
-	// MinConns connections are kept open even when idle. Default 5.
+	// MinConns connections are kept open even when idle. Default 2: a fleet of a dozen
+	// processes shares one server's max_connections (100 by default) with room for bursts.
 	MinConns int32
 	// MaxConns bounds the open connections. Default 20.
 	MaxConns int32
@@ -25,7 +26,7 @@ type PoolConfig struct {
 
 func (c *PoolConfig) setDefaults() {
 	if c.MinConns == 0 {
-		c.MinConns = 5
+		c.MinConns = 2
 	}
 	if c.MaxConns == 0 {
 		c.MaxConns = 20

@@ -186,8 +186,8 @@ func TestPoolConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	if c := pool.Config(); c.MinConns != 5 || c.MaxConns != 20 {
-		t.Fatalf("pool sized %d..%d, want 5..20", c.MinConns, c.MaxConns)
+	if c := pool.Config(); c.MinConns != 2 || c.MaxConns != 20 {
+		t.Fatalf("pool sized %d..%d, want 2..20", c.MinConns, c.MaxConns)
 	}
 }
 
