@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -167,12 +166,8 @@ func (p *Projection) add(pl *plan, ev es.RecordedEvent) error {
 	if strings.HasPrefix(ev.StreamID, reservationStreams) {
 		return nil
 	}
-	m, err := p.registry.Decode(ev)
-	switch {
-	case errors.Is(err, events.ErrUnknownType), errors.Is(err, events.ErrNewerSchema):
-		return fmt.Errorf("%w: %s v%d (stream %s, version %d): %v", projector.ErrUnknownEvent, ev.Type, ev.SchemaVersion,
-			ev.StreamID, ev.Version, err)
-	case err != nil:
+	m, err := projector.Decode(p.registry, ev)
+	if err != nil {
 		return fmt.Errorf("catalog projection: %w", err)
 	}
 	if err := pl.add(m); err != nil {

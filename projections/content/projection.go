@@ -2,7 +2,6 @@ package content
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -133,12 +132,8 @@ func (p *Projection) queue(b *pgx.Batch, st *statements, ev es.RecordedEvent) er
 	if !strings.HasPrefix(ev.StreamID, postStreams) {
 		return nil
 	}
-	m, err := p.registry.Decode(ev)
-	switch {
-	case errors.Is(err, events.ErrUnknownType), errors.Is(err, events.ErrNewerSchema):
-		return fmt.Errorf("%w: %s v%d (stream %s, version %d): %v", projector.ErrUnknownEvent, ev.Type, ev.SchemaVersion,
-			ev.StreamID, ev.Version, err)
-	case err != nil:
+	m, err := projector.Decode(p.registry, ev)
+	if err != nil {
 		return fmt.Errorf("blog posts projection: %w", err)
 	}
 	at := func(micros int64) time.Time { return time.UnixMicro(micros).UTC() }

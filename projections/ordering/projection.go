@@ -96,12 +96,8 @@ CREATE INDEX discounts_by_created ON discounts (created_at DESC, code);
 
 // Apply implements projector.Projection.
 func (p *Projection) Apply(ctx context.Context, tx pgx.Tx, schema string, ev es.RecordedEvent) error {
-	m, err := p.registry.Decode(ev)
-	switch {
-	case errors.Is(err, events.ErrUnknownType), errors.Is(err, events.ErrNewerSchema):
-		return fmt.Errorf("%w: %s v%d (stream %s, version %d): %v", projector.ErrUnknownEvent, ev.Type, ev.SchemaVersion,
-			ev.StreamID, ev.Version, err)
-	case err != nil:
+	m, err := projector.Decode(p.registry, ev)
+	if err != nil {
 		return fmt.Errorf("orders projection: %w", err)
 	}
 	q := func(sql string) string {

@@ -2,7 +2,6 @@ package reviews
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -94,12 +93,8 @@ func micros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
 // queue decodes ev and queues its statement.
 func (p *Projection) queue(b *pgx.Batch, table string, ev es.RecordedEvent) error {
-	m, err := p.registry.Decode(ev)
-	switch {
-	case errors.Is(err, events.ErrUnknownType), errors.Is(err, events.ErrNewerSchema):
-		return fmt.Errorf("%w: %s v%d (stream %s, version %d): %v", projector.ErrUnknownEvent, ev.Type, ev.SchemaVersion,
-			ev.StreamID, ev.Version, err)
-	case err != nil:
+	m, err := projector.Decode(p.registry, ev)
+	if err != nil {
 		return fmt.Errorf("reviews projection: %w", err)
 	}
 	mustChange := func(id string) func(pgconn.CommandTag) error {

@@ -21,17 +21,30 @@ type Products struct {
 
 // Pages implements Source: /products/<slug>, lastmod the product's updated_at.
 func (s Products) Pages(ctx context.Context) ([]Page, error) {
-	var out []Page
-	for page := int32(1); len(out) < MaxURLs; page++ {
+	return allPages(func(page int32) ([]Page, int32, error) {
 		res, err := s.Client.ListProducts(ctx, &catalogv1.ListProductsRequest{Page: proto.Int32(page), PerPage: proto.Int32(listPage), Sort: "newest"})
 		if err != nil {
-			return nil, fmt.Errorf("list products: %w", err)
+			return nil, 0, fmt.Errorf("list products: %w", err)
 		}
-		for _, p := range res.GetItems() {
-			out = append(out, Page{Path: "/products/" + p.GetSlug(), LastMod: parseTime(p.GetUpdatedAt())})
+		out := make([]Page, len(res.GetItems()))
+		for i, p := range res.GetItems() {
+			out[i] = Page{Path: "/products/" + p.GetSlug(), LastMod: parseTime(p.GetUpdatedAt())}
 		}
-		if len(res.GetItems()) < listPage || int(page)*listPage >= int(res.GetTotal()) {
-			return out, nil
+		return out, res.GetTotal(), nil
+	})
+}
+
+// allPages walks a paginated list from page 1 until its total (at most MaxURLs pages).
+func allPages(list func(page int32) ([]Page, int32, error)) ([]Page, error) {
+	var out []Page
+	for page := int32(1); len(out) < MaxURLs; page++ {
+		items, total, err := list(page)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+		if len(items) < listPage || int(page)*listPage >= int(total) {
+			break
 		}
 	}
 	return out, nil
@@ -49,18 +62,15 @@ type Posts struct {
 
 // Pages implements Source: /blog/<slug>, lastmod the post's updated_at.
 func (s Posts) Pages(ctx context.Context) ([]Page, error) {
-	var out []Page
-	for page := int32(1); len(out) < MaxURLs; page++ {
+	return allPages(func(page int32) ([]Page, int32, error) {
 		res, err := s.Client.ListBlogPosts(ctx, &contentv1.ListBlogPostsRequest{Page: proto.Int32(page), PerPage: proto.Int32(listPage)})
 		if err != nil {
-			return nil, fmt.Errorf("list blog posts: %w", err)
+			return nil, 0, fmt.Errorf("list blog posts: %w", err)
 		}
-		for _, p := range res.GetItems() {
-			out = append(out, Page{Path: "/blog/" + p.GetSlug(), LastMod: parseTime(p.GetUpdatedAt())})
+		out := make([]Page, len(res.GetItems()))
+		for i, p := range res.GetItems() {
+			out[i] = Page{Path: "/blog/" + p.GetSlug(), LastMod: parseTime(p.GetUpdatedAt())}
 		}
-		if len(res.GetItems()) < listPage || int(page)*listPage >= int(res.GetTotal()) {
-			return out, nil
-		}
-	}
-	return out, nil
+		return out, res.GetTotal(), nil
+	})
 }
