@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -90,7 +91,11 @@ func loadDemoReviews(ctx context.Context, log *slog.Logger, identityAddr, catalo
 	slugs, byProduct := demoReviews()
 	written := 0
 	for i, slug := range slugs {
-		p, err := catalog.GetProduct(ctx, &catalogv1.GetProductRequest{Id: slug})
+		var p *catalogv1.Product
+		err := whileNotFound(ctx, func() (err error) {
+			p, err = catalog.GetProduct(ctx, &catalogv1.GetProductRequest{Id: slug})
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("demo product %s: %w", slug, err)
 		}
@@ -98,7 +103,10 @@ func loadDemoReviews(ctx context.Context, log *slog.Logger, identityAddr, catalo
 			user := userIDs[(i+j)%len(userIDs)]
 			as := metadata.AppendToOutgoingContext(ctx, grpcx.MDUserID, user, grpcx.MDRole, "customer")
 			text := demoReviewTexts[rating]
-			_, err := reviews.CreateReview(as, &reviewsv1.CreateReviewRequest{ProductId: p.GetId(), Rating: rating, Title: text[0], Text: text[1]})
+			err := whileNotFound(ctx, func() error {
+				_, err := reviews.CreateReview(as, &reviewsv1.CreateReviewRequest{ProductId: p.GetId(), Rating: rating, Title: text[0], Text: text[1]})
+				return err
+			})
 			if err != nil && status.Code(err) != codes.AlreadyExists {
 				return fmt.Errorf("review of %s: %w", slug, err)
 			}
@@ -107,4 +115,22 @@ func loadDemoReviews(ctx context.Context, log *slog.Logger, identityAddr, catalo
 	}
 	log.Info("demo reviews loaded", "reviewers", len(userIDs), "reviews", written)
 	return nil
+}
+
+// whileNotFound calls f again while it answers not_found, for up to 30 s: the demo products
+// were created a moment ago, and the catalog's read model, which answers by slug, catches up
+// within a second (API.md, "Consistency").
+func whileNotFound(ctx context.Context, f func() error) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := f()
+		if status.Code(err) != codes.NotFound || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
