@@ -26,6 +26,7 @@ import (
 	"github.com/storefront/storefront/gateway/internal/auth"
 	"github.com/storefront/storefront/gateway/internal/backends"
 	"github.com/storefront/storefront/gateway/internal/edge"
+	mediahttp "github.com/storefront/storefront/gateway/internal/media"
 	"github.com/storefront/storefront/gateway/internal/policy"
 	"github.com/storefront/storefront/gateway/internal/ratelimit"
 	"github.com/storefront/storefront/gateway/internal/seo"
@@ -34,6 +35,7 @@ import (
 	"github.com/storefront/storefront/platform/config"
 	"github.com/storefront/storefront/platform/grpcx"
 	"github.com/storefront/storefront/platform/revocation"
+	"github.com/storefront/storefront/platform/storage"
 	"github.com/storefront/storefront/platform/telemetry"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
 	contentv1 "github.com/storefront/storefront/proto/storefront/content/v1"
@@ -55,6 +57,9 @@ type Config struct {
 	Backends    map[string]string // name → gRPC address
 	// PprofAddr, when set, serves net/http/pprof there (profiling; keep it on loopback).
 	PprofAddr string
+	// Media is the store of product pictures that /media/{key} serves (the catalog's:
+	// STOREFRONT_S3_* or STOREFRONT_MEDIA_DIR).
+	Media storage.Config
 }
 
 func loadConfig(env *config.Env) (Config, error) {
@@ -73,6 +78,7 @@ func loadConfig(env *config.Env) (Config, error) {
 	}
 	cfg.PublicURL = strings.TrimSuffix(env.URL("STOREFRONT_PUBLIC_URL", "http://"+cfg.HTTPAddr, "http", "https"), "/")
 	cfg.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
+	cfg.Media = storage.ConfigFromEnv(env)
 	for _, b := range backends.All() {
 		cfg.Backends[b.Name] = env.HostPort(b.AddrEnv, "")
 		if cfg.Backends[b.Name] == "" {
@@ -162,6 +168,12 @@ func run(ctx context.Context) error {
 	}()
 	background.Go(func() { authn.KeepKeysFresh(bgCtx, 5*time.Minute) })
 
+	media, closeMedia, err := storage.Open(ctx, cfg.Media)
+	if err != nil {
+		return err
+	}
+	defer closeMedia()
+
 	handler := server.New(server.Config{CORSOrigins: cfg.CORSOrigins}, server.Deps{
 		Log:      log,
 		Metrics:  tel.MetricsHandler(),
@@ -172,6 +184,8 @@ func run(ctx context.Context) error {
 		SEO: &seo.Handler{PublicURL: cfg.PublicURL, Static: []string{"/", "/blog"}, Log: log,
 			Sources: []seo.Source{seo.Products{Client: catalogv1.NewCatalogServiceClient(conns["catalog"])},
 				seo.Posts{Client: contentv1.NewContentServiceClient(conns["content"])}}},
+		Media:          &mediahttp.Handler{Catalog: catalogv1.NewCatalogServiceClient(conns["catalog"]), Store: media, Log: log},
+		MediaBodyLimit: mediahttp.BodyLimit,
 		Trace: func(h http.Handler) http.Handler {
 			return otelhttp.NewHandler(h, "edge",
 				otelhttp.WithTracerProvider(tel.Tracer), otelhttp.WithMeterProvider(tel.Meter), otelhttp.WithPropagators(tel.Propagator),
