@@ -66,14 +66,15 @@ func (h AddProductImageHandler) Handle(ctx context.Context, cmd AddProductImage)
 	if p.Deleted() {
 		return ProductView{}, domain.ErrProductDeleted
 	}
-	pic, err := imaging.Process(cmd.File)
+	plan, err := imaging.Plan(cmd.File)
 	if err != nil {
 		return ProductView{}, errs.Field("file", err.Error())
 	}
-	im, err := h.store(ctx, pic, cmd.File)
+	im, err := h.store(ctx, plan, cmd.File)
 	if err != nil {
 		return ProductView{}, err
 	}
+	pic := plan
 	im.ID, im.Alt = domain.StoredImageID(cmd.ProductID, pic.Hash), cmd.Alt
 	now := h.d.Clock()
 	p, err = h.d.Products.Update(ctx, domain.ProductStream(cmd.ProductID), func(p *domain.Product) error {
@@ -91,8 +92,10 @@ func (h AddProductImageHandler) Handle(ctx context.Context, cmd AddProductImage)
 
 // store writes the renditions, then the original: the original is written last, so its
 // presence says the set is complete and a second upload of the same picture (to another
-// product, say) stores nothing again.
-func (h AddProductImageHandler) store(ctx context.Context, pic *imaging.Picture, original []byte) (domain.Image, error) {
+// product, say) is neither decoded nor stored again. plan is imaging.Plan's: the sizes
+// without the bytes.
+func (h AddProductImageHandler) store(ctx context.Context, plan *imaging.Picture, original []byte) (domain.Image, error) {
+	pic := plan
 	dir := "images/" + pic.Hash + "/"
 	im := domain.Image{Key: dir + "original" + pic.Format.Ext, ContentType: pic.Format.ContentType,
 		Width: int32(pic.Width), Height: int32(pic.Height)}
@@ -106,6 +109,10 @@ func (h AddProductImageHandler) store(ctx context.Context, pic *imaging.Picture,
 	}
 	if done {
 		return im, nil
+	}
+	pic, err = imaging.Process(original)
+	if err != nil {
+		return domain.Image{}, errs.Field("file", err.Error())
 	}
 	for i, r := range pic.Renditions {
 		if err := h.d.Media.Put(ctx, im.Variants[i].Key, "image/webp", r.Data); err != nil {

@@ -88,6 +88,26 @@ func Inspect(data []byte) (Format, image.Config, error) {
 	return formats[name], cfg, nil
 }
 
+// Plan returns what Process would make of data from its header alone: the hash, format,
+// size and the renditions' sizes (without their bytes). When the files of a picture are
+// stored already, that is all an upload needs.
+func Plan(data []byte) (*Picture, error) {
+	f, cfg, err := Inspect(data)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	p := &Picture{Hash: hex.EncodeToString(sum[:]), Format: f, Width: cfg.Width, Height: cfg.Height}
+	for _, w := range Widths {
+		if w <= cfg.Width {
+			p.Renditions = append(p.Renditions, Rendition{Width: w, Height: scaledHeight(cfg, w)})
+		}
+	}
+	return p, nil
+}
+
+func scaledHeight(cfg image.Config, w int) int { return max(1, (cfg.Height*w+cfg.Width/2)/cfg.Width) }
+
 // Process checks data fully (it must decode, not just start like a picture) and makes the
 // renditions: each width of Widths up to the original's, the height keeping the aspect.
 func Process(data []byte) (*Picture, error) {
@@ -109,7 +129,7 @@ func Process(data []byte) (*Picture, error) {
 		if w > cfg.Width {
 			continue
 		}
-		h := max(1, (cfg.Height*w+cfg.Width/2)/cfg.Width)
+		h := scaledHeight(cfg, w)
 		dst := image.NewNRGBA(image.Rect(0, 0, w, h))
 		draw.CatmullRom.Scale(dst, dst.Bounds(), from, from.Bounds(), draw.Src, nil)
 		var buf bytes.Buffer

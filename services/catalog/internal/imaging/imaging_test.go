@@ -119,3 +119,23 @@ func TestProcess_TheSameBytesHaveTheSameHash(t *testing.T) {
 		t.Fatalf("hashes %s %s %s", a.Hash, b.Hash, c.Hash)
 	}
 }
+
+func TestPlan_PredictsWhatProcessMakes(t *testing.T) {
+	data := encodePNG(t, picture(1000, 777))
+	plan, err := Plan(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pic, err := Process(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Hash != pic.Hash || plan.Width != pic.Width || plan.Height != pic.Height || len(plan.Renditions) != len(pic.Renditions) {
+		t.Fatalf("plan %+v, process %+v", plan, pic)
+	}
+	for i := range plan.Renditions {
+		if plan.Renditions[i].Width != pic.Renditions[i].Width || plan.Renditions[i].Height != pic.Renditions[i].Height {
+			t.Fatalf("rendition %d: plan %dx%d, process %dx%d", i, plan.Renditions[i].Width, plan.Renditions[i].Height, pic.Renditions[i].Width, pic.Renditions[i].Height)
+		}
+	}
+}
