@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,6 +58,9 @@ type Config struct {
 	Backends    map[string]string // name → gRPC address
 	// PprofAddr, when set, serves net/http/pprof there (profiling; keep it on loopback).
 	PprofAddr string
+	// TLSCertFile and TLSKeyFile, both set, make the gateway serve TLS 1.3 itself
+	// (STOREFRONT_TLS_CERT_FILE, STOREFRONT_TLS_KEY_FILE; renewed files are picked up).
+	TLSCertFile, TLSKeyFile string
 	// Media is the store of product pictures that /media/{key} serves (the catalog's:
 	// STOREFRONT_S3_* or STOREFRONT_MEDIA_DIR).
 	Media storage.Config
@@ -79,6 +83,10 @@ func loadConfig(env *config.Env) (Config, error) {
 	cfg.PublicURL = strings.TrimSuffix(env.URL("STOREFRONT_PUBLIC_URL", "http://"+cfg.HTTPAddr, "http", "https"), "/")
 	cfg.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
 	cfg.Media = storage.ConfigFromEnv(env)
+	cfg.TLSCertFile, cfg.TLSKeyFile = env.String("STOREFRONT_TLS_CERT_FILE", ""), env.String("STOREFRONT_TLS_KEY_FILE", "")
+	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
+		env.Fail("STOREFRONT_TLS_CERT_FILE", "set both STOREFRONT_TLS_CERT_FILE and STOREFRONT_TLS_KEY_FILE, or neither")
+	}
 	for _, b := range backends.All() {
 		cfg.Backends[b.Name] = env.HostPort(b.AddrEnv, "")
 		if cfg.Backends[b.Name] == "" {
@@ -204,9 +212,16 @@ func run(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	scheme := "http"
+	if cfg.TLSCertFile != "" {
+		if srv.TLSConfig, err = edge.TLSConfig(cfg.TLSCertFile, cfg.TLSKeyFile); err != nil {
+			return err
+		}
+		lis, scheme = tls.NewListener(lis, srv.TLSConfig), "https"
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(lis) }()
-	log.Info("gateway serving", "addr", lis.Addr().String())
+	log.Info("gateway serving", "addr", lis.Addr().String(), "scheme", scheme)
 	if cfg.PprofAddr != "" {
 		background.Go(func() {
 			if err := servePprof(bgCtx, cfg.PprofAddr); err != nil {
