@@ -58,6 +58,8 @@ type Config struct {
 	Backends    map[string]string // name → gRPC address
 	// PprofAddr, when set, serves net/http/pprof there (profiling; keep it on loopback).
 	PprofAddr string
+	// Errors reports logged errors (5xx, panics) to Sentry when SENTRY_DSN is set.
+	Errors telemetry.ErrorReports
 	// TLSCertFile and TLSKeyFile, both set, make the gateway serve TLS 1.3 itself
 	// (STOREFRONT_TLS_CERT_FILE, STOREFRONT_TLS_KEY_FILE; renewed files are picked up).
 	TLSCertFile, TLSKeyFile string
@@ -83,6 +85,7 @@ func loadConfig(env *config.Env) (Config, error) {
 	cfg.PublicURL = strings.TrimSuffix(env.URL("STOREFRONT_PUBLIC_URL", "http://"+cfg.HTTPAddr, "http", "https"), "/")
 	cfg.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
 	cfg.Media = storage.ConfigFromEnv(env)
+	cfg.Errors = telemetry.ErrorReportsFromEnv(env)
 	cfg.TLSCertFile, cfg.TLSKeyFile = env.String("STOREFRONT_TLS_CERT_FILE", ""), env.String("STOREFRONT_TLS_KEY_FILE", "")
 	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
 		env.Fail("STOREFRONT_TLS_CERT_FILE", "set both STOREFRONT_TLS_CERT_FILE and STOREFRONT_TLS_KEY_FILE, or neither")
@@ -110,7 +113,11 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	log := telemetry.NewLogger(os.Stderr, "gateway", cfg.LogLevel)
+	log, flushReports, err := telemetry.WithErrorReports(telemetry.NewLogger(os.Stderr, "gateway", cfg.LogLevel), "gateway", cfg.Errors)
+	if err != nil {
+		return err
+	}
+	defer flushReports(2 * time.Second)
 	tel, err := telemetry.Setup(ctx, "gateway")
 	if err != nil {
 		return err
