@@ -161,6 +161,18 @@ func Open(ctx context.Context, b Base, migrations []pgmigrate.Set) (_ *Process, 
 		return nil, fmt.Errorf("connect to NATS: %w", err)
 	}
 	p.closers = append(p.closers, func() { _ = p.NATS.Drain() })
+	err = p.Tel.WatchDependencies(map[string]func(context.Context) error{
+		"postgres": p.Pool.Ping,
+		"nats": func(context.Context) error {
+			if !p.NATS.IsConnected() {
+				return errors.New("not connected")
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

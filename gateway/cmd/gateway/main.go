@@ -171,6 +171,15 @@ func run(ctx context.Context) error {
 	if rdb != nil {
 		checks = append(checks, edge.Check{Name: "redis", Run: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
 	}
+	// What readiness checks is also a metric: storefront_dependency_up{dependency="redis"}, one
+	// per backend service too.
+	watched := map[string]func(context.Context) error{}
+	for _, c := range checks {
+		watched[c.Name] = c.Run
+	}
+	if err := tel.WatchDependencies(watched); err != nil {
+		return err
+	}
 	authn := auth.New(identityv1.NewIdentityServiceClient(conns["identity"]), rdb, revocation.Keys{Prefix: cfg.RedisPrefix}, log)
 	access.Auth = authn
 	// Background work ends, and is waited for, before the connections it uses close (defers
