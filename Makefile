@@ -96,6 +96,15 @@ build: ## Build the fleet's binaries into .bin/.
 	@mkdir -p $(BIN)
 	go build -o $(BIN)/ $(FLEET)
 
+TAG ?= $(shell git rev-parse --short HEAD)
+
+.PHONY: images
+images: ## Build one image per binary of the fleet (Docker with BuildKit): storefront/<name>:$(TAG), from deploy/docker/Dockerfile.
+	@for cmd in $(FLEET); do name=$$(basename $$cmd); \
+	  echo "docker build -f deploy/docker/Dockerfile --build-arg CMD=$${cmd#./} -t storefront/$$name:$(TAG) ."; \
+	  docker build -f deploy/docker/Dockerfile --build-arg CMD=$${cmd#./} -t storefront/$$name:$(TAG) . || exit 1; \
+	done
+
 .PHONY: run
 run: build tools ## Run the whole fleet locally (Ctrl-C stops it).
 	$(BIN)/storefront run -bin $(BIN) -data $(CURDIR)/.data
