@@ -236,3 +236,29 @@ func fleetServices(t *testing.T) []string {
 	}
 	return out
 }
+
+// Production is reached over TLS: an Ingress to the gateway with a cert-manager issuer.
+func TestProduction_IngressTerminatesTLSWithCertManager(t *testing.T) {
+	var found bool
+	for _, r := range build(t, "overlays/production").Resources() {
+		if r.GetKind() != "Ingress" {
+			continue
+		}
+		doc, _ := r.MarshalJSON()
+		in := decodeStrict(t, r.GetApiVersion(), r.GetKind(), doc).(*networkingv1.Ingress)
+		found = true
+		if in.Annotations["cert-manager.io/cluster-issuer"] == "" || len(in.Spec.TLS) == 0 || in.Spec.TLS[0].SecretName == "" {
+			t.Errorf("Ingress %s: no cert-manager issuer or TLS secret", in.Name)
+		}
+		for _, rule := range in.Spec.Rules {
+			for _, p := range rule.HTTP.Paths {
+				if p.Backend.Service == nil || p.Backend.Service.Name != "gateway" {
+					t.Errorf("Ingress %s routes %s elsewhere than the gateway", in.Name, p.Path)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Fatal("production has no Ingress")
+	}
+}
