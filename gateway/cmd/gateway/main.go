@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/nats-io/nats.go"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/grpc"
@@ -26,6 +27,7 @@ import (
 	"github.com/storefront/storefront/gateway/internal/auth"
 	"github.com/storefront/storefront/gateway/internal/backends"
 	"github.com/storefront/storefront/gateway/internal/edge"
+	"github.com/storefront/storefront/gateway/internal/livechat"
 	"github.com/storefront/storefront/gateway/internal/policy"
 	"github.com/storefront/storefront/gateway/internal/ratelimit"
 	"github.com/storefront/storefront/gateway/internal/seo"
@@ -39,6 +41,7 @@ import (
 	contentv1 "github.com/storefront/storefront/proto/storefront/content/v1"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
 	paymentsv1 "github.com/storefront/storefront/proto/storefront/payments/v1"
+	supportv1 "github.com/storefront/storefront/proto/storefront/support/v1"
 )
 
 // Config is the gateway's configuration, read once from the environment.
@@ -53,6 +56,12 @@ type Config struct {
 	RedisPrefix string
 	Rates       server.Rates
 	Backends    map[string]string // name → gRPC address
+	// NATSURL is where the support context's new messages are heard, for the chat's streams
+	// (STOREFRONT_NATS_URL).
+	NATSURL string
+	// SupportContext names the support context's subjects (STOREFRONT_SUPPORT_CONTEXT,
+	// default "support"; tests use prefixed ones).
+	SupportContext string
 	// PprofAddr, when set, serves net/http/pprof there (profiling; keep it on loopback).
 	PprofAddr string
 }
@@ -68,8 +77,13 @@ func loadConfig(env *config.Env) (Config, error) {
 			API:   env.Rate("STOREFRONT_RATE_LIMIT_API", config.Rate{Limit: 100, Period: time.Minute}),
 			Admin: env.Rate("STOREFRONT_RATE_LIMIT_ADMIN", config.Rate{Limit: 200, Period: time.Minute}),
 		},
-		Backends:  map[string]string{},
-		PprofAddr: env.HostPort("STOREFRONT_GATEWAY_PPROF_ADDR", ""),
+		Backends:       map[string]string{},
+		PprofAddr:      env.HostPort("STOREFRONT_GATEWAY_PPROF_ADDR", ""),
+		NATSURL:        env.URL("STOREFRONT_NATS_URL", "", "nats", "tls"),
+		SupportContext: env.String("STOREFRONT_SUPPORT_CONTEXT", "support"),
+	}
+	if cfg.NATSURL == "" {
+		env.Fail("STOREFRONT_NATS_URL", "is required (the support chat's streams listen there)")
 	}
 	cfg.PublicURL = strings.TrimSuffix(env.URL("STOREFRONT_PUBLIC_URL", "http://"+cfg.HTTPAddr, "http", "https"), "/")
 	cfg.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
@@ -162,12 +176,40 @@ func run(ctx context.Context) error {
 	}()
 	background.Go(func() { authn.KeepKeysFresh(bgCtx, 5*time.Minute) })
 
+	// One NATS subscription feeds every support chat stream this edge serves.
+	hub := livechat.NewHub(cfg.SupportContext, log)
+	nc, err := nats.Connect(cfg.NATSURL, append(hub.ConnOptions(), nats.Name("gateway"), nats.MaxReconnects(-1))...)
+	if err != nil {
+		return fmt.Errorf("connect to NATS: %w", err)
+	}
+	defer nc.Close()
+	checks = append(checks, edge.Check{Name: "nats", Run: func(context.Context) error {
+		if !nc.IsConnected() {
+			return errors.New("not connected")
+		}
+		return nil
+	}})
+	background.Go(func() {
+		if err := hub.Run(bgCtx, nc); err != nil {
+			log.Error("support chat streams stopped", "err", err)
+		}
+	})
+
 	handler := server.New(server.Config{CORSOrigins: cfg.CORSOrigins}, server.Deps{
-		Log:      log,
-		Metrics:  tel.MetricsHandler(),
-		API:      api,
-		Checks:   checks,
-		Access:   access,
+		Log:     log,
+		Metrics: tel.MetricsHandler(),
+		API:     api,
+		Checks:  checks,
+		Access:  access,
+		Streams: &livechat.Handler{Hub: hub, Conversations: supportv1.NewSupportServiceClient(conns["support"]), Log: log,
+			Recheck: func(ctx context.Context) error {
+				if err := access.Recheck(ctx); errors.Is(err, auth.ErrInvalid) || errors.Is(err, auth.ErrNoToken) {
+					return fmt.Errorf("%w: %v", livechat.ErrSignedOut, err)
+				} else if err != nil {
+					return err
+				}
+				return nil
+			}},
 		Webhooks: webhooks.Handler{Payments: paymentsv1.NewPaymentServiceClient(conns["payments"]), Log: log},
 		SEO: &seo.Handler{PublicURL: cfg.PublicURL, Static: []string{"/", "/blog"}, Log: log,
 			Sources: []seo.Source{seo.Products{Client: catalogv1.NewCatalogServiceClient(conns["catalog"])},
@@ -190,6 +232,7 @@ func run(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(hub.Close)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(lis) }()
 	log.Info("gateway serving", "addr", lis.Addr().String())
