@@ -62,6 +62,9 @@ type Config struct {
 	// SupportContext names the support context's subjects (STOREFRONT_SUPPORT_CONTEXT,
 	// default "support"; tests use prefixed ones).
 	SupportContext string
+	// StreamHeartbeat is the interval of the chat streams' heartbeat and of the recheck of
+	// their caller (STOREFRONT_STREAM_HEARTBEAT, default 15s).
+	StreamHeartbeat time.Duration
 	// PprofAddr, when set, serves net/http/pprof there (profiling; keep it on loopback).
 	PprofAddr string
 }
@@ -82,6 +85,7 @@ func loadConfig(env *config.Env) (Config, error) {
 		NATSURL:        env.URL("STOREFRONT_NATS_URL", "", "nats", "tls"),
 		SupportContext: env.String("STOREFRONT_SUPPORT_CONTEXT", "support"),
 	}
+	cfg.StreamHeartbeat = env.Duration("STOREFRONT_STREAM_HEARTBEAT", 15*time.Second)
 	if cfg.NATSURL == "" {
 		env.Fail("STOREFRONT_NATS_URL", "is required (the support chat's streams listen there)")
 	}
@@ -202,6 +206,7 @@ func run(ctx context.Context) error {
 		Checks:  checks,
 		Access:  access,
 		Streams: &livechat.Handler{Hub: hub, Conversations: supportv1.NewSupportServiceClient(conns["support"]), Log: log,
+			Heartbeat: cfg.StreamHeartbeat,
 			Recheck: func(ctx context.Context) error {
 				if err := access.Recheck(ctx); errors.Is(err, auth.ErrInvalid) || errors.Is(err, auth.ErrNoToken) {
 					return fmt.Errorf("%w: %v", livechat.ErrSignedOut, err)
