@@ -77,7 +77,7 @@ func want(n int, f support.Filter) []support.Conversation {
 	for i := n - 1; i >= 0; i-- {
 		d := time.Duration(i) * time.Minute
 		c := support.Conversation{ID: convID(i), UserID: owner(i), Subject: fmt.Sprint("Subject ", i), Status: "open", MessageCount: 1 + i%4,
-			Last: support.Message{ID: fmt.Sprint("m", i, "-1"), Sequence: 1, AuthorRole: "customer", AuthorName: "Customer", Text: "Help", CreatedAt: at(d)},
+			Last:      support.Message{ID: fmt.Sprint("m", i, "-1"), Sequence: 1, AuthorRole: "customer", AuthorName: "Customer", Text: "Help", CreatedAt: at(d)},
 			CreatedAt: at(d), UpdatedAt: at(d)}
 		if k := i % 4; k > 0 {
 			role, name := "staff", "Staff"

@@ -136,8 +136,11 @@ func TestConversation_OwnerAndStaffOnly_OthersNotFound(t *testing.T) {
 		"get by another":   func() error { _, err := e.app.GetConversation(asGrace, c.ID); return err }(),
 		"post by another":  func() error { _, err := e.app.PostMessage(asGrace, c.ID, "hi"); return err }(),
 		"close by another": func() error { _, err := e.app.CloseConversation(asGrace, c.ID); return err }(),
-		"unknown id":       func() error { _, err := e.app.GetConversation(asAda, "0190a000-0000-7000-8000-00000000ffff"); return err }(),
-		"malformed id":     func() error { _, err := e.app.PostMessage(asAda, "nope", "hi"); return err }(),
+		"unknown id": func() error {
+			_, err := e.app.GetConversation(asAda, "0190a000-0000-7000-8000-00000000ffff")
+			return err
+		}(),
+		"malformed id": func() error { _, err := e.app.PostMessage(asAda, "nope", "hi"); return err }(),
 	} {
 		if !errors.Is(err, errs.NotFound) {
 			t.Errorf("%s: %v, want not found", name, err)
