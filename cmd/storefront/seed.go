@@ -60,6 +60,12 @@ func (l *launcher) loadDemoCatalog(ctx context.Context, env []string) (wait func
 				l.log.Error("demo reviews: not loaded; the fleet runs on", "reviews", reviews, "err", err)
 			}
 		}
+		identity, support := lookup(env, "STOREFRONT_IDENTITY_ADDR"), lookup(env, "STOREFRONT_SUPPORT_ADDR")
+		if inFleet("support") && inFleet("identity") && identity != "" && support != "" {
+			if err := loadDemoSupport(ctx, l.log, identity, support); err != nil && !errors.Is(err, context.Canceled) {
+				l.log.Error("demo support conversation: not opened; the fleet runs on", "support", support, "err", err)
+			}
+		}
 		if content := lookup(env, "STOREFRONT_CONTENT_ADDR"); inFleet("content") && content != "" {
 			if err := loadDemoBlog(ctx, l.log, content); err != nil && !errors.Is(err, context.Canceled) {
 				l.log.Error("demo blog posts: load failed; the fleet runs on", "content", content, "err", err)
