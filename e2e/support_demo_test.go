@@ -5,7 +5,7 @@ import "testing"
 // TestSupportDemo: `make run`'s demo data opens one support conversation, which the admin's
 // support inbox lists (and only the admin's).
 func TestSupportDemo(t *testing.T) {
-	f := startFleet(t, "STOREFRONT_ADMIN_EMAIL="+adminEmail, "STOREFRONT_ADMIN_PASSWORD="+adminPassword)
+	f := startFleet(t, "STOREFRONT_DEMO_DATA=true", "STOREFRONT_ADMIN_EMAIL="+adminEmail, "STOREFRONT_ADMIN_PASSWORD="+adminPassword)
 	r := f.do(t, "POST", "/api/v1/auth/login", map[string]string{"email": adminEmail, "password": adminPassword}, "")
 	if r.status != 200 {
 		t.Fatalf("admin login: %d %s", r.status, r.body)

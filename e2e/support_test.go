@@ -21,8 +21,7 @@ import (
 func TestSupport(t *testing.T) {
 	f := startFleet(t,
 		"STOREFRONT_RATE_LIMIT_AUTH=1000/1m", "STOREFRONT_RATE_LIMIT_API=10000/1m", "STOREFRONT_RATE_LIMIT_ADMIN=10000/1m",
-		"STOREFRONT_ADMIN_EMAIL="+adminEmail, "STOREFRONT_ADMIN_PASSWORD="+adminPassword, "STOREFRONT_STREAM_HEARTBEAT=500ms",
-		"STOREFRONT_DEMO_DATA=false") // the demo conversation would join the admin's lists
+		"STOREFRONT_ADMIN_EMAIL="+adminEmail, "STOREFRONT_ADMIN_PASSWORD="+adminPassword, "STOREFRONT_STREAM_HEARTBEAT=500ms")
 	r := f.do(t, "POST", "/api/v1/auth/login", map[string]string{"email": adminEmail, "password": adminPassword}, "")
 	if r.status != 200 {
 		t.Fatalf("admin login: %d %s", r.status, r.body)
