@@ -33,6 +33,7 @@ func TestCatalogAdmin(t *testing.T) {
 	t.Run("create product", c.testCreateProduct)
 	t.Run("update product", c.testUpdateProduct)
 	t.Run("delete product", c.testDeleteProduct)
+	t.Run("product images", c.testImages)
 	t.Run("product events reach JetStream", c.testCatalogEvents)
 }
 
@@ -66,6 +67,20 @@ func productBody(sku, category string) map[string]any {
 		"images": []map[string]string{{"url": "https://img.example.com/kb.png", "alt": "the keyboard"}},
 		"stock":  7,
 	}
+}
+
+// imageID is the id of a product's i-th image, which must be a UUID.
+func imageID(t *testing.T, product map[string]any, i int) string {
+	t.Helper()
+	images, _ := product["images"].([]any)
+	if len(images) <= i {
+		t.Fatalf("product has no image %d: %v", i, product["images"])
+	}
+	id, _ := images[i].(map[string]any)["id"].(string)
+	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`).MatchString(id) {
+		t.Fatalf("image id %q is not a UUID", id)
+	}
+	return id
 }
 
 func (c catalogClient) create(t *testing.T, body map[string]any) map[string]any {
@@ -128,10 +143,12 @@ func (c catalogClient) testCreateProduct(t *testing.T) {
 	want := map[string]any{
 		"id": id, "sku": sku, "name": "Split Keyboard " + sku, "slug": "split-keyboard-" + strings.ToLower(sku),
 		"description": "A split mechanical keyboard.", "category": cat, "brand": "Keeb Co",
-		"price":  map[string]any{"amount": "129.90", "currency": "USD"},
-		"specs":  []any{map[string]any{"key": "switches", "value": "Gateron Brown", "unit": ""}, map[string]any{"key": "weight", "value": "1.2", "unit": "kg"}},
-		"images": []any{map[string]any{"url": "https://img.example.com/kb.png", "alt": "the keyboard"}},
-		"stock":  float64(7), "in_stock": true, "rating": map[string]any{"average": float64(0), "count": float64(0)}, "status": "active",
+		"price": map[string]any{"amount": "129.90", "currency": "USD"},
+		"specs": []any{map[string]any{"key": "switches", "value": "Gateron Brown", "unit": ""}, map[string]any{"key": "weight", "value": "1.2", "unit": "kg"}},
+		// An image given by URL has an id, and no size or renditions (API.md).
+		"images": []any{map[string]any{"url": "https://img.example.com/kb.png", "alt": "the keyboard", "id": imageID(t, got, 0),
+			"width": float64(0), "height": float64(0), "variants": []any{}}},
+		"stock": float64(7), "in_stock": true, "rating": map[string]any{"average": float64(0), "count": float64(0)}, "status": "active",
 		"created_at": got["created_at"], "updated_at": got["updated_at"],
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -119,6 +119,23 @@ func TestDemoCatalog_LoadedOnceAtStart(t *testing.T) {
 			t.Fatalf("demo product %s: %s; reviews %s", first, r.body, lr.body)
 		}
 	}
+
+	// Every demo product has its category's generated picture, in all three renditions, and
+	// the edge serves them.
+	images, _ := f.do(t, "GET", "/api/v1/products/"+first, nil, "").json(t)["images"].([]any)
+	if len(images) != 1 {
+		t.Fatalf("demo product %s has images %v, want one uploaded picture", first, images)
+	}
+	variants, _ := images[0].(map[string]any)["variants"].([]any)
+	if len(variants) != 3 {
+		t.Fatalf("demo picture variants %v, want 320, 640 and 1280", variants)
+	}
+	for _, v := range variants {
+		m := f.do(t, "GET", mediaPath(t, v.(map[string]any)["url"].(string)), nil, "")
+		if m.status != 200 || m.header.Get("Content-Type") != "image/webp" || len(m.body) == 0 {
+			t.Fatalf("GET %v: %d %v", v, m.status, m.header)
+		}
+	}
 }
 
 var demoReviews = regexp.MustCompile(`msg="demo reviews loaded" .*reviewers=4 reviews=\d+`)

@@ -173,6 +173,12 @@ func (l *launcher) dependencies(ctx context.Context, cfg Config) ([]string, erro
 		env = append(env, "PAYPAL_CLIENT_ID=storefront-dev", "PAYPAL_CLIENT_SECRET=storefront-dev-secret", "STOREFRONT_PAYPAL_API_BASE="+base,
 			"PAYPAL_WEBHOOK_ID="+payPalWebhookID)
 	}
+	// Product pictures: the catalog writes them and the gateway serves them from one store, a
+	// directory under the data directory unless an S3 bucket or another directory is set.
+	_, bucket := os.LookupEnv("STOREFRONT_S3_BUCKET")
+	if _, dir := os.LookupEnv("STOREFRONT_MEDIA_DIR"); !bucket && !dir {
+		env = append(env, "STOREFRONT_MEDIA_DIR="+filepath.Join(l.data, "media"))
+	}
 	if cfg.SMTPAddr == "" {
 		mail := filepath.Join(l.data, "mail")
 		if err := os.MkdirAll(mail, 0o755); err != nil {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -78,6 +80,8 @@ func New(cfg Config, projections ...Projection) (*Runtime, error) {
 		}
 		r.byName[name] = p
 		r.projections = append(r.projections, p)
+		// From zero, so that an alert on parked events sees the series before the first one.
+		r.metrics.parked.Add(context.Background(), 0, metric.WithAttributes(attribute.String("projection", name)))
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("projector: %w", errors.Join(errs...))

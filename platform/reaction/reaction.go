@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"golang.org/x/sync/errgroup"
 
@@ -73,6 +74,9 @@ type Config struct {
 	Schema     string
 	Logger     *slog.Logger
 	Propagator propagation.TextMapPropagator
+	// Meter records the runner's metrics (reaction.consumer.pending, reaction.events.parked);
+	// nil records none.
+	Meter metric.MeterProvider
 	// RetryDelays are the waits before each retry of a failed delivery; after the last one
 	// fails the event is parked. Default: 1s, 5s, 30s, 2m, 10m.
 	RetryDelays []time.Duration
@@ -91,6 +95,7 @@ type Config struct {
 type Runner struct {
 	cfg       Config
 	log       *slog.Logger
+	metrics   *instruments
 	reactions []Reaction
 	timers    map[string]TimerHandler
 }
@@ -136,7 +141,11 @@ func New(cfg Config, reactions ...Reaction) (*Runner, error) {
 		}
 		seen[r.Name] = true
 	}
-	return &Runner{cfg: cfg, log: cfg.Logger, reactions: reactions, timers: map[string]TimerHandler{}}, nil
+	metrics, err := newInstruments(cfg.Meter, reactions)
+	if err != nil {
+		return nil, fmt.Errorf("reaction: metrics: %w", err)
+	}
+	return &Runner{cfg: cfg, log: cfg.Logger, metrics: metrics, reactions: reactions, timers: map[string]TimerHandler{}}, nil
 }
 
 // Run consumes every reaction's events and fires due timers until ctx ends.
@@ -175,6 +184,7 @@ func (r *Runner) consume(ctx context.Context, re Reaction) error {
 		cons, err := r.cfg.JetStream.CreateOrUpdateConsumer(ctx, stream, cc)
 		if err == nil {
 			wait = time.Second
+			r.metrics.consumer(re.Name, cons)
 			err = r.fetchLoop(ctx, re, cons, log)
 		}
 		if ctx.Err() != nil {
@@ -307,6 +317,7 @@ func (r *Runner) park(ctx context.Context, re Reaction, msg jetstream.Msg, ev es
 		_ = msg.NakWithDelay(r.cfg.RetryDelays[0])
 		return
 	}
+	r.metrics.parkedOne(ctx, re.Name)
 	log.ErrorContext(ctx, "event parked", "parked_id", id, "reason", reason, "event_id", ev.ID, "type", ev.Type, "stream", ev.StreamID, "err", cause)
 	_ = msg.Ack()
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -48,13 +50,45 @@ type env struct {
 	context string
 	tallies *aggregate.Store[*tally]
 	seq     map[string]int64
+	meter   *sdkmetric.MeterProvider
+	reader  *sdkmetric.ManualReader
+}
+
+// metric is the value of an int64 counter or gauge of the runner's for one reaction.
+func (e *env) metric(name, reaction string) int64 {
+	e.t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := e.reader.Collect(context.Background(), &rm); err != nil {
+		e.t.Fatal(err)
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != name {
+				continue
+			}
+			var points []metricdata.DataPoint[int64]
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				points = d.DataPoints
+			case metricdata.Gauge[int64]:
+				points = d.DataPoints
+			}
+			for _, p := range points {
+				if v, ok := p.Attributes.Value("reaction"); ok && v.AsString() == reaction {
+					return p.Value
+				}
+			}
+		}
+	}
+	return -1
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	db := pgtest.New(t, projector.Migrations(), postgres.Migrations(schema), reaction.Migrations(schema))
 	n := natstest.New(t)
-	e := &env{t: t, db: db, nats: n, context: n.Prefix + "_orders", seq: map[string]int64{}}
+	e := &env{t: t, db: db, nats: n, context: n.Prefix + "_orders", seq: map[string]int64{}, reader: sdkmetric.NewManualReader()}
+	e.meter = sdkmetric.NewMeterProvider(sdkmetric.WithReader(e.reader))
 	n.CreateStream(t, natsbus.StreamConfig(e.context, 1, time.Hour))
 	store, err := postgres.New(db.Pool, schema)
 	if err != nil {
@@ -84,7 +118,7 @@ func (e *env) publish(stream string, m proto.Message) es.RecordedEvent {
 // run starts a runner until the returned stop is called (or the test ends).
 func (e *env) run(timers map[string]reaction.TimerHandler, reactions ...reaction.Reaction) (stop func()) {
 	e.t.Helper()
-	r, err := reaction.New(reaction.Config{JetStream: e.nats.JS, DB: e.db.Pool, Schema: schema, FetchWait: 100 * time.Millisecond,
+	r, err := reaction.New(reaction.Config{JetStream: e.nats.JS, DB: e.db.Pool, Schema: schema, FetchWait: 100 * time.Millisecond, Meter: e.meter,
 		PollInterval: 20 * time.Millisecond, RetryDelays: []time.Duration{20 * time.Millisecond, 40 * time.Millisecond}}, reactions...)
 	if err != nil {
 		e.t.Fatal(err)
@@ -258,6 +292,11 @@ func TestReaction_RetriesThenParks(t *testing.T) {
 	if n := calls.get("all"); n != 5 {
 		t.Errorf("the handler ran %d times, want 5 (the String event is not its type)", n)
 	}
+	// The metrics the alerts watch: two parked, nothing left unsettled.
+	if n := e.metric(reaction.MetricParked, "picky"); n != 2 {
+		t.Errorf("%s = %d, want 2", reaction.MetricParked, n)
+	}
+	until(t, "the consumer settled", func() bool { return e.metric(reaction.MetricPending, "picky") == 0 })
 }
 
 // The consumer is durable: a runner started after another stopped goes on where it left off.

@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
@@ -41,6 +42,8 @@ type Base struct {
 	NATSURL     string
 	Replicas    int
 	LogLevel    slog.Level
+	// Errors reports logged errors to Sentry when SENTRY_DSN is set.
+	Errors telemetry.ErrorReports
 }
 
 // LoadBase reads the common variables from env: STOREFRONT_<NAME>_ADDR (default addr),
@@ -57,6 +60,7 @@ func LoadBase(env *config.Env, name, addr string) Base {
 		Replicas:    env.Int("STOREFRONT_STREAM_REPLICAS", 1, 1, 5),
 	}
 	b.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
+	b.Errors = telemetry.ErrorReportsFromEnv(env)
 	if b.DatabaseURL == "" {
 		env.Fail("STOREFRONT_DATABASE_URL", "is required")
 	}
@@ -123,7 +127,13 @@ type Process struct {
 // Open sets up logging and telemetry, applies the migrations, and opens the pool, the event
 // store and the NATS connection. Close releases them, last opened first.
 func Open(ctx context.Context, b Base, migrations []pgmigrate.Set) (_ *Process, err error) {
-	p := &Process{Base: b, Log: telemetry.NewLogger(os.Stderr, b.Name, b.LogLevel)}
+	p := &Process{Base: b}
+	log, flush, err := telemetry.WithErrorReports(telemetry.NewLogger(os.Stderr, b.Name, b.LogLevel), b.Name, b.Errors)
+	if err != nil {
+		return nil, err
+	}
+	p.Log = log
+	p.closers = append(p.closers, func() { flush(2 * time.Second) })
 	defer func() {
 		if err != nil {
 			p.Close()
@@ -151,6 +161,18 @@ func Open(ctx context.Context, b Base, migrations []pgmigrate.Set) (_ *Process, 
 		return nil, fmt.Errorf("connect to NATS: %w", err)
 	}
 	p.closers = append(p.closers, func() { _ = p.NATS.Drain() })
+	err = p.Tel.WatchDependencies(map[string]func(context.Context) error{
+		"postgres": p.Pool.Ping,
+		"nats": func(context.Context) error {
+			if !p.NATS.IsConnected() {
+				return errors.New("not connected")
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

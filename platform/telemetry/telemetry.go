@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -117,4 +118,33 @@ func (t *Telemetry) ServeMetrics(ctx context.Context, addr string) error {
 		defer cancel()
 		return srv.Shutdown(sctx)
 	}
+}
+
+// MetricDependencyUp is the gauge WatchDependencies exports (storefront_dependency_up): 1
+// while a dependency answers, 0 when it does not.
+const MetricDependencyUp = "storefront.dependency.up"
+
+// WatchDependencies exports storefront.dependency.up{dependency=name} for each check, run at
+// every collection (each bounded to two seconds), so "PostgreSQL down" or "Redis down" is an
+// alert on a metric rather than on log lines.
+func (t *Telemetry) WatchDependencies(checks map[string]func(context.Context) error) error {
+	meter := t.Meter.Meter("github.com/storefront/storefront/platform/telemetry")
+	up, err := meter.Int64ObservableGauge(MetricDependencyUp,
+		metric.WithDescription("1 while the process reaches the dependency, 0 when it does not."))
+	if err != nil {
+		return err
+	}
+	_, err = meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		for name, check := range checks {
+			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			v := int64(1)
+			if check(cctx) != nil {
+				v = 0
+			}
+			cancel()
+			o.ObserveInt64(up, v, metric.WithAttributes(attribute.String("dependency", name)))
+		}
+		return nil
+	}, up)
+	return err
 }

@@ -136,6 +136,8 @@ func (p *Projection) queue(b *pgx.Batch, st *statements, ev es.RecordedEvent) er
 		b.Queue(st.upsert, e.GetProductId(), e.GetSku(), e.GetName(), e.GetPriceMinor(), e.GetCurrency(), e.GetAvailable(), at(e.GetCreatedAt()))
 	case *catalogv1.ProductDetailsUpdated:
 		b.Queue(st.details, e.GetProductId(), e.GetSku(), e.GetName(), at(e.GetUpdatedAt()))
+	case *catalogv1.ProductImageAdded, *catalogv1.ProductImageRemoved:
+		// Pictures are not part of a cart line.
 	case *catalogv1.ProductPriceChanged:
 		b.Queue(st.price, e.GetProductId(), e.GetPriceMinor(), e.GetCurrency(), at(e.GetChangedAt()))
 	case *catalogv1.StockAdjusted:

@@ -69,6 +69,7 @@ const (
 	setStock
 	setStatus
 	setUpdatedAt
+	setImages
 )
 
 type productRow struct {
@@ -147,6 +148,12 @@ func (pl *plan) add(m proto.Message) error {
 	case *catalogv1.ProductDetailsUpdated:
 		r.setDetails(e.GetSku(), e.GetName(), e.GetSlug(), e.GetDescription(), e.GetCategory(), e.GetBrand(), e.GetSpecs(), e.GetImages())
 		r.touch(setDetails, e.GetUpdatedAt())
+	case *catalogv1.ProductImageAdded:
+		r.images = imagesJSON(e.GetImages())
+		r.touch(setImages, e.GetAddedAt())
+	case *catalogv1.ProductImageRemoved:
+		r.images = imagesJSON(e.GetImages())
+		r.touch(setImages, e.GetRemovedAt())
 	case *catalogv1.ProductPriceChanged:
 		r.price, r.currency = e.GetPriceMinor(), e.GetCurrency()
 		r.touch(setPrice, e.GetChangedAt())
@@ -212,13 +219,22 @@ func detailsJSON(specs []*catalogv1.ProductSpec, images []*catalogv1.ProductImag
 	for i, s := range specs {
 		ss[i] = Spec{Key: s.GetKey(), Value: s.GetValue(), Unit: s.GetUnit()}
 	}
+	sj, _ := json.Marshal(ss) // plain strings: cannot fail
+	return string(sj), imagesJSON(images)
+}
+
+// imagesJSON renders images as the jsonb array of the products table.
+func imagesJSON(images []*catalogv1.ProductImage) string {
 	is := make([]Image, len(images))
 	for i, im := range images {
-		is[i] = Image{URL: im.GetUrl(), Alt: im.GetAlt()}
+		is[i] = Image{ID: im.GetId(), URL: im.GetUrl(), Key: im.GetKey(), Alt: im.GetAlt(), Width: im.GetWidth(),
+			Height: im.GetHeight(), ContentType: im.GetContentType()}
+		for _, v := range im.GetVariants() {
+			is[i].Variants = append(is[i].Variants, ImageVariant{Width: v.GetWidth(), Height: v.GetHeight(), Key: v.GetKey(), Format: v.GetFormat()})
+		}
 	}
-	sj, _ := json.Marshal(ss) // plain strings: cannot fail
-	ij, _ := json.Marshal(is)
-	return string(sj), string(ij)
+	ij, _ := json.Marshal(is) // strings and numbers: cannot fail
+	return string(ij)
 }
 
 // exec sends the plan's statements in one pipelined round trip, and checks that each changed
@@ -380,6 +396,8 @@ func setClause(mask int) string {
 	if mask&setDetails != 0 {
 		cols = append(cols, "sku = u.sku", "name = u.name", "slug = u.slug", "description = u.description",
 			"category = u.category", "brand = u.brand", "specs = u.specs::jsonb", "images = u.images::jsonb")
+	} else if mask&setImages != 0 {
+		cols = append(cols, "images = u.images::jsonb")
 	}
 	if mask&setPrice != 0 {
 		cols = append(cols, "price_minor = u.price_minor", "currency = u.currency")

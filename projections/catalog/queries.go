@@ -51,10 +51,25 @@ type Spec struct {
 	Unit  string `json:"unit"`
 }
 
-// Image is a picture of a product.
+// Image is a picture of a product: given by URL, or uploaded (Key set, URLs derived from
+// the keys by the catalog service). Rows written before images had ids have none.
 type Image struct {
-	URL string `json:"url"`
-	Alt string `json:"alt"`
+	ID          string         `json:"id,omitempty"`
+	URL         string         `json:"url"`
+	Key         string         `json:"key,omitempty"`
+	Alt         string         `json:"alt"`
+	Width       int32          `json:"width,omitempty"`
+	Height      int32          `json:"height,omitempty"`
+	ContentType string         `json:"content_type,omitempty"`
+	Variants    []ImageVariant `json:"variants,omitempty"`
+}
+
+// ImageVariant is a WebP rendition of an uploaded image.
+type ImageVariant struct {
+	Width  int32  `json:"width"`
+	Height int32  `json:"height"`
+	Key    string `json:"key"`
+	Format string `json:"format"`
 }
 
 // Product is a row of the products table.

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,7 @@ import (
 	"github.com/storefront/storefront/gateway/internal/backends"
 	"github.com/storefront/storefront/gateway/internal/edge"
 	"github.com/storefront/storefront/gateway/internal/livechat"
+	mediahttp "github.com/storefront/storefront/gateway/internal/media"
 	"github.com/storefront/storefront/gateway/internal/policy"
 	"github.com/storefront/storefront/gateway/internal/ratelimit"
 	"github.com/storefront/storefront/gateway/internal/seo"
@@ -36,6 +38,7 @@ import (
 	"github.com/storefront/storefront/platform/config"
 	"github.com/storefront/storefront/platform/grpcx"
 	"github.com/storefront/storefront/platform/revocation"
+	"github.com/storefront/storefront/platform/storage"
 	"github.com/storefront/storefront/platform/telemetry"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
 	contentv1 "github.com/storefront/storefront/proto/storefront/content/v1"
@@ -67,6 +70,14 @@ type Config struct {
 	StreamHeartbeat time.Duration
 	// PprofAddr, when set, serves net/http/pprof there (profiling; keep it on loopback).
 	PprofAddr string
+	// Errors reports logged errors (5xx, panics) to Sentry when SENTRY_DSN is set.
+	Errors telemetry.ErrorReports
+	// TLSCertFile and TLSKeyFile, both set, make the gateway serve TLS 1.3 itself
+	// (STOREFRONT_TLS_CERT_FILE, STOREFRONT_TLS_KEY_FILE; renewed files are picked up).
+	TLSCertFile, TLSKeyFile string
+	// Media is the store of product pictures that /media/{key} serves (the catalog's:
+	// STOREFRONT_S3_* or STOREFRONT_MEDIA_DIR).
+	Media storage.Config
 }
 
 func loadConfig(env *config.Env) (Config, error) {
@@ -91,6 +102,12 @@ func loadConfig(env *config.Env) (Config, error) {
 	}
 	cfg.PublicURL = strings.TrimSuffix(env.URL("STOREFRONT_PUBLIC_URL", "http://"+cfg.HTTPAddr, "http", "https"), "/")
 	cfg.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
+	cfg.Media = storage.ConfigFromEnv(env)
+	cfg.Errors = telemetry.ErrorReportsFromEnv(env)
+	cfg.TLSCertFile, cfg.TLSKeyFile = env.String("STOREFRONT_TLS_CERT_FILE", ""), env.String("STOREFRONT_TLS_KEY_FILE", "")
+	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
+		env.Fail("STOREFRONT_TLS_CERT_FILE", "set both STOREFRONT_TLS_CERT_FILE and STOREFRONT_TLS_KEY_FILE, or neither")
+	}
 	for _, b := range backends.All() {
 		cfg.Backends[b.Name] = env.HostPort(b.AddrEnv, "")
 		if cfg.Backends[b.Name] == "" {
@@ -114,7 +131,11 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	log := telemetry.NewLogger(os.Stderr, "gateway", cfg.LogLevel)
+	log, flushReports, err := telemetry.WithErrorReports(telemetry.NewLogger(os.Stderr, "gateway", cfg.LogLevel), "gateway", cfg.Errors)
+	if err != nil {
+		return err
+	}
+	defer flushReports(2 * time.Second)
 	tel, err := telemetry.Setup(ctx, "gateway")
 	if err != nil {
 		return err
@@ -168,6 +189,15 @@ func run(ctx context.Context) error {
 	if rdb != nil {
 		checks = append(checks, edge.Check{Name: "redis", Run: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
 	}
+	// What readiness checks is also a metric: storefront_dependency_up{dependency="redis"}, one
+	// per backend service too.
+	watched := map[string]func(context.Context) error{}
+	for _, c := range checks {
+		watched[c.Name] = c.Run
+	}
+	if err := tel.WatchDependencies(watched); err != nil {
+		return err
+	}
 	authn := auth.New(identityv1.NewIdentityServiceClient(conns["identity"]), rdb, revocation.Keys{Prefix: cfg.RedisPrefix}, log)
 	access.Auth = authn
 	// Background work ends, and is waited for, before the connections it uses close (defers
@@ -198,6 +228,11 @@ func run(ctx context.Context) error {
 			log.Error("support chat streams stopped", "err", err)
 		}
 	})
+	media, closeMedia, err := storage.Open(ctx, cfg.Media)
+	if err != nil {
+		return err
+	}
+	defer closeMedia()
 
 	handler := server.New(server.Config{CORSOrigins: cfg.CORSOrigins}, server.Deps{
 		Log:     log,
@@ -219,6 +254,8 @@ func run(ctx context.Context) error {
 		SEO: &seo.Handler{PublicURL: cfg.PublicURL, Static: []string{"/", "/blog"}, Log: log,
 			Sources: []seo.Source{seo.Products{Client: catalogv1.NewCatalogServiceClient(conns["catalog"])},
 				seo.Posts{Client: contentv1.NewContentServiceClient(conns["content"])}}},
+		Media:          &mediahttp.Handler{Catalog: catalogv1.NewCatalogServiceClient(conns["catalog"]), Store: media, Log: log},
+		MediaBodyLimit: mediahttp.BodyLimit,
 		Trace: func(h http.Handler) http.Handler {
 			return otelhttp.NewHandler(h, "edge",
 				otelhttp.WithTracerProvider(tel.Tracer), otelhttp.WithMeterProvider(tel.Meter), otelhttp.WithPropagators(tel.Propagator),
@@ -238,9 +275,16 @@ func run(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	srv.RegisterOnShutdown(hub.Close)
+	scheme := "http"
+	if cfg.TLSCertFile != "" {
+		if srv.TLSConfig, err = edge.TLSConfig(cfg.TLSCertFile, cfg.TLSKeyFile); err != nil {
+			return err
+		}
+		lis, scheme = tls.NewListener(lis, srv.TLSConfig), "https"
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(lis) }()
-	log.Info("gateway serving", "addr", lis.Addr().String())
+	log.Info("gateway serving", "addr", lis.Addr().String(), "scheme", scheme)
 	if cfg.PprofAddr != "" {
 		background.Go(func() {
 			if err := servePprof(bgCtx, cfg.PprofAddr); err != nil {

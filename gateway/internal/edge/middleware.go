@@ -173,17 +173,22 @@ func CORS(allowed []string) Middleware {
 // MaxBodyBytes is the largest request body the edge reads.
 const MaxBodyBytes = 1 << 20
 
-// LimitBody refuses bodies over MaxBodyBytes: at once when Content-Length says so, else when
-// the handler reads past the limit.
-func LimitBody() Middleware {
+// LimitBody refuses bodies over MaxBodyBytes, or over what larger says for the request (0:
+// the default; the picture upload route takes more): at once when Content-Length says so,
+// else when the handler reads past the limit.
+func LimitBody(larger ...func(*http.Request) int64) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.ContentLength > MaxBodyBytes {
+			limit := int64(MaxBodyBytes)
+			for _, f := range larger {
+				limit = max(limit, f(r))
+			}
+			if r.ContentLength > limit {
 				WriteError(w, http.StatusRequestEntityTooLarge, CodeInvalidArgument,
-					fmt.Sprintf("request body exceeds %d bytes", MaxBodyBytes))
+					fmt.Sprintf("request body exceeds %d bytes", limit))
 				return
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			next.ServeHTTP(w, r)
 		})
 	}

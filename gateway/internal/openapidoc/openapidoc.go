@@ -37,8 +37,12 @@ func Enrich(doc []byte, table *policy.Table) ([]byte, error) {
 		}
 		completeOperation(op, r)
 	}
+	if err := multipartUploads(paths); err != nil {
+		return nil, err
+	}
 	addEdgePaths(paths)
 	dropUnusedTags(d, paths)
+	dropUnusedDefinitions(d)
 	out, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {
 		return nil, err
@@ -98,6 +102,56 @@ func completeOperation(op map[string]any, r policy.Route) {
 	}
 }
 
+// uploadRoutes are the routes whose body the edge reads as multipart/form-data (its own
+// handler, package media) rather than JSON: the form fields replace the generated body.
+var uploadRoutes = map[string][]any{
+	"/api/v1/products/{product_id}/images": {
+		map[string]any{"in": "formData", "name": "file", "type": "file", "required": true,
+			"description": "The picture: JPEG, PNG or WebP, at most 10 MiB (checked by decoding it)."},
+		map[string]any{"in": "formData", "name": "alt", "type": "string", "description": "Alternative text, up to 300 characters."},
+	},
+}
+
+func multipartUploads(paths map[string]any) error {
+	for path, fields := range uploadRoutes {
+		item, _ := paths[path].(map[string]any)
+		op, _ := item["post"].(map[string]any)
+		if op == nil {
+			return fmt.Errorf("openapidoc: upload route POST %s is not in the generated document", path)
+		}
+		params, _ := op["parameters"].([]any)
+		kept := []any{}
+		for _, p := range params {
+			if m, _ := p.(map[string]any); m["in"] != "body" && m["in"] != "formData" {
+				kept = append(kept, p)
+			}
+		}
+		op["parameters"] = append(kept, fields...)
+		op["consumes"] = []any{"multipart/form-data"}
+	}
+	return nil
+}
+
+// dropUnusedDefinitions removes the definitions no reference reaches any more (the JSON
+// bodies the upload routes replaced).
+func dropUnusedDefinitions(d map[string]any) {
+	defs, _ := d["definitions"].(map[string]any)
+	for {
+		b, _ := json.Marshal(map[string]any{"paths": d["paths"], "definitions": defs})
+		text := string(b)
+		removed := false
+		for name := range defs {
+			if !strings.Contains(text, `"#/definitions/`+name+`"`) {
+				delete(defs, name)
+				removed = true
+			}
+		}
+		if !removed {
+			return
+		}
+	}
+}
+
 func addEdgePaths(paths map[string]any) {
 	plain := func(summary string, ok map[string]any, more map[string]any) map[string]any {
 		responses := map[string]any{"200": ok}
@@ -112,6 +166,15 @@ func addEdgePaths(paths map[string]any) {
 		"503": map[string]any{"description": "unavailable: the failing dependencies are named in details.", "schema": map[string]any{"$ref": errorRef}},
 	})
 	paths["/api/v1/openapi.json"] = plain("This document.", map[string]any{"description": "The OpenAPI (Swagger 2.0) document."}, nil)
+	media := plain("A stored product picture or rendition, cached forever (Cache-Control: public, max-age=31536000, immutable).",
+		map[string]any{"description": "The bytes, with their content type.", "schema": map[string]any{"type": "file"}},
+		map[string]any{"404": map[string]any{"description": "not_found: no such media.", "schema": map[string]any{"$ref": errorRef}}})
+	get := media["get"].(map[string]any)
+	get["tags"] = []any{"Media"}
+	get["produces"] = []any{"image/jpeg", "image/png", "image/webp"}
+	get["parameters"] = []any{map[string]any{"in": "path", "name": "key", "type": "string", "required": true,
+		"description": "The media key, e.g. images/<sha256>/w640.webp."}}
+	paths["/media/{key}"] = media
 }
 
 // dropUnusedTags removes the tags of services without a REST route (internal ones, such as

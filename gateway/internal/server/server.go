@@ -33,9 +33,20 @@ type Deps struct {
 	Streams interface{ Register(*http.ServeMux) }
 	// SEO adds /sitemap.xml and /robots.txt at the site root (nil: none).
 	SEO interface{ Register(*http.ServeMux) }
+	// Media adds the picture upload route and /media/{key} (nil: none); MediaBodyLimit
+	// raises the body limit of its upload route.
+	Media          interface{ Register(*http.ServeMux) }
+	MediaBodyLimit func(*http.Request) int64
 	// Trace wraps the handler in the request's server span (continuing an incoming
 	// traceparent); nil leaves requests untraced.
 	Trace func(http.Handler) http.Handler
+}
+
+func limitBody(larger func(*http.Request) int64) edge.Middleware {
+	if larger == nil {
+		return edge.LimitBody()
+	}
+	return edge.LimitBody(larger)
 }
 
 // New returns the edge's root handler.
@@ -60,6 +71,9 @@ func New(cfg Config, d Deps) http.Handler {
 	if d.SEO != nil {
 		d.SEO.Register(mux)
 	}
+	if d.Media != nil {
+		d.Media.Register(mux)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		edge.WriteError(w, http.StatusNotFound, edge.CodeNotFound, "no such resource")
 	})
@@ -73,7 +87,7 @@ func New(cfg Config, d Deps) http.Handler {
 		edge.AccessLog(d.Log),
 		edge.Recover(d.Log),
 		edge.CORS(cfg.CORSOrigins),
-		edge.LimitBody(),
+		limitBody(d.MediaBodyLimit),
 		edge.NoContentHasNoBody(),
 	)
 	if d.Access != nil {

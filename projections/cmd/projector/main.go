@@ -58,6 +58,8 @@ type Config struct {
 	// MetricsAddr serves /metrics, /healthz and /readyz; empty: not served.
 	MetricsAddr string
 	LogLevel    slog.Level
+	// Errors reports logged errors to Sentry when SENTRY_DSN is set.
+	Errors telemetry.ErrorReports
 	// RedisURL (STOREFRONT_REDIS_URL, optional) receives each projection's commit counter,
 	// under RedisPrefix (STOREFRONT_REDIS_PREFIX, default "sf:"): caches of the read models
 	// key their entries with it (committed.go).
@@ -73,6 +75,7 @@ func loadConfig(env *config.Env, needNATS bool) (Config, error) {
 		NATSURL:           env.URL("STOREFRONT_NATS_URL", "", "nats", "tls"),
 		MetricsAddr:       env.HostPort("STOREFRONT_METRICS_ADDR", ""),
 		LogLevel:          env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo),
+		Errors:            telemetry.ErrorReportsFromEnv(env),
 		RedisURL:          env.URL("STOREFRONT_REDIS_URL", "", "redis", "rediss"),
 		RedisPrefix:       env.String("STOREFRONT_REDIS_PREFIX", "sf:"),
 	}
@@ -142,7 +145,13 @@ func (d *deps) close() {
 }
 
 func open(ctx context.Context, cfg Config) (_ *deps, err error) {
-	d := &deps{log: telemetry.NewLogger(os.Stderr, "projector", cfg.LogLevel), stores: map[string]es.LogReader{}}
+	d := &deps{stores: map[string]es.LogReader{}}
+	log, flush, err := telemetry.WithErrorReports(telemetry.NewLogger(os.Stderr, "projector", cfg.LogLevel), "projector", cfg.Errors)
+	if err != nil {
+		return nil, err
+	}
+	d.log = log
+	d.closers = append(d.closers, func() { flush(2 * time.Second) })
 	defer func() {
 		if err != nil {
 			d.close()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,8 +35,18 @@ type Client interface {
 	CreateProduct(ctx context.Context, in *catalogv1.CreateProductRequest, opts ...grpc.CallOption) (*catalogv1.Product, error)
 }
 
+// ImageClient is the part of the catalog client that uploads pictures.
+type ImageClient interface {
+	AddProductImage(ctx context.Context, in *catalogv1.AddProductImageRequest, opts ...grpc.CallOption) (*catalogv1.Product, error)
+}
+
 // Options tune a load. The zero value is usable.
 type Options struct {
+	// Picture, when set, gives each product the load creates a picture to upload (the
+	// client must be an ImageClient too); nil uploads none. Products of one category are
+	// expected to share a picture: the first upload of each category runs alone, so the
+	// catalog makes its renditions once and the others find them stored.
+	Picture func(Product) (data []byte, alt string)
 	// Workers is how many CreateProduct calls are in flight at once (default 8).
 	Workers int
 	// Retries is how often a call that failed transiently (unavailable, aborted, resource
@@ -74,9 +85,19 @@ type Result struct {
 	Took                                  time.Duration
 }
 
-// LoadDemo loads the demo catalog: Load(ctx, client, Categories(), Products(), opts).
+// LoadDemo loads the demo catalog: Load(ctx, client, Categories(), Products(), opts), each
+// product with a generated picture of its category (Picture) uploaded to the media store in
+// place of the catalog's illustrative URLs, which resolve nowhere.
 func LoadDemo(ctx context.Context, client Client, opts Options) (Result, error) {
-	return Load(ctx, client, Categories(), Products(), opts)
+	products := Products()
+	for i := range products {
+		products[i].Images = nil
+	}
+	if opts.Picture == nil {
+		pictures := newPictures()
+		opts.Picture = func(p Product) ([]byte, string) { return pictures.of(p.Category), p.Name }
+	}
+	return Load(ctx, client, Categories(), products, opts)
 }
 
 // Load creates the categories, one at a time in the order given (parents first), then the
@@ -106,6 +127,7 @@ func Load(ctx context.Context, client Client, categories []Category, products []
 	}
 
 	var created, existing atomic.Int64
+	var firstPicture sync.Map // category → *sync.Mutex, held during its first upload
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(opts.Workers)
 	for _, p := range products {
@@ -113,12 +135,22 @@ func Load(ctx context.Context, client Client, categories []Category, products []
 			break
 		}
 		g.Go(func() error {
-			ok, err := call(gctx, opts, func(ctx context.Context) error {
-				_, err := client.CreateProduct(ctx, p.Request())
+			var made *catalogv1.Product
+			ok, err := call(gctx, opts, func(ctx context.Context) (err error) {
+				made, err = client.CreateProduct(ctx, p.Request())
 				return err
 			})
 			if err != nil {
 				return fmt.Errorf("create product %s: %w", p.SKU, err)
+			}
+			if ok && opts.Picture != nil {
+				mu, _ := firstPicture.LoadOrStore(p.Category, &sync.Mutex{})
+				mu.(*sync.Mutex).Lock()
+				err := addPicture(gctx, client, opts, made.GetId(), p)
+				mu.(*sync.Mutex).Unlock()
+				if err != nil {
+					return fmt.Errorf("picture of product %s: %w", p.SKU, err)
+				}
 			}
 			var done int64
 			if ok {
@@ -140,6 +172,19 @@ func Load(ctx context.Context, client Client, categories []Category, products []
 	res.ProductsCreated, res.ProductsExisting = int(created.Load()), int(existing.Load())
 	res.Took = time.Since(start)
 	return res, err
+}
+
+func addPicture(ctx context.Context, client Client, opts Options, productID string, p Product) error {
+	images, ok := client.(ImageClient)
+	if !ok {
+		return fmt.Errorf("the catalog client cannot upload pictures")
+	}
+	data, alt := opts.Picture(p)
+	_, err := call(ctx, opts, func(ctx context.Context) error {
+		_, err := images.AddProductImage(ctx, &catalogv1.AddProductImageRequest{ProductId: productID, File: data, Alt: alt}, grpc.MaxCallSendMsgSize(len(data)+64<<10))
+		return err
+	})
+	return err
 }
 
 // call runs one command with a timeout, retrying transient failures. It reports whether

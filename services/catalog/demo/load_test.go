@@ -21,6 +21,7 @@ import (
 	"github.com/storefront/storefront/platform/es"
 	"github.com/storefront/storefront/platform/es/memstore"
 	"github.com/storefront/storefront/platform/grpcx"
+	"github.com/storefront/storefront/platform/storage"
 	"github.com/storefront/storefront/platform/telemetry"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
 	"github.com/storefront/storefront/services/catalog/demo"
@@ -37,7 +38,12 @@ func catalog(t *testing.T) (catalogv1.CatalogServiceClient, *memstore.Store) {
 	t.Helper()
 	store := memstore.New()
 	reg := domain.Registry()
+	media, err := storage.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	application := app.New(app.Deps{
+		Media:        media,
 		Products:     aggregate.NewStore(store, reg, domain.NewProduct, aggregate.WithRetries(30)),
 		Categories:   aggregate.NewStore(store, reg, domain.NewCategory),
 		Reservations: aggregate.NewStore(store, reg, domain.NewReservation),
@@ -100,8 +106,8 @@ func TestLoadDemo_CreatesEverythingOnceThroughTheAPI(t *testing.T) {
 		t.Fatalf("first load: %+v, want %d categories and %d products created", res, nc, np)
 	}
 	types, users := eventCounts(t, store)
-	if types["CategoryCreated"] != nc || types["ProductCreated"] != np {
-		t.Fatalf("events after the first load: %v", types)
+	if types["CategoryCreated"] != nc || types["ProductCreated"] != np || types["ProductImageAdded"] != np {
+		t.Fatalf("events after the first load: %v (every product gets its category's picture)", types)
 	}
 	if !users[demo.Actor] || len(users) != 1 {
 		t.Errorf("events recorded for users %v, want only %s", users, demo.Actor)

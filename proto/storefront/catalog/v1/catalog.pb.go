@@ -261,10 +261,20 @@ func (x *Spec) GetUnit() string {
 // Image is a picture of a product.
 type Image struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// An absolute http or https URL, up to 2048 characters.
+	// An absolute http or https URL, up to 2048 characters. For an uploaded image it is the
+	// media URL of the original (ignored on update: the id keeps the image).
 	Url string `protobuf:"bytes,1,opt,name=url,proto3" json:"url,omitempty"`
 	// Up to 300 characters.
-	Alt           string `protobuf:"bytes,2,opt,name=alt,proto3" json:"alt,omitempty"`
+	Alt string `protobuf:"bytes,2,opt,name=alt,proto3" json:"alt,omitempty"`
+	// Unique within the product. On update, the id of an uploaded image keeps it (with a new
+	// alt when given); an image without an id is one given by URL.
+	Id string `protobuf:"bytes,3,opt,name=id,proto3" json:"id,omitempty"`
+	// Pixel size of the original; 0 for an image given by URL.
+	Width  int32 `protobuf:"varint,4,opt,name=width,proto3" json:"width,omitempty"`
+	Height int32 `protobuf:"varint,5,opt,name=height,proto3" json:"height,omitempty"`
+	// WebP renditions at widths 320, 640 and 1280 (never wider than the original); empty for
+	// an image given by URL.
+	Variants      []*ImageVariant `protobuf:"bytes,6,rep,name=variants,proto3" json:"variants,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -313,6 +323,211 @@ func (x *Image) GetAlt() string {
 	return ""
 }
 
+func (x *Image) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Image) GetWidth() int32 {
+	if x != nil {
+		return x.Width
+	}
+	return 0
+}
+
+func (x *Image) GetHeight() int32 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *Image) GetVariants() []*ImageVariant {
+	if x != nil {
+		return x.Variants
+	}
+	return nil
+}
+
+// ImageVariant is one rendition of an uploaded image.
+type ImageVariant struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Width int32                  `protobuf:"varint,1,opt,name=width,proto3" json:"width,omitempty"`
+	Url   string                 `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	// "webp".
+	Format        string `protobuf:"bytes,3,opt,name=format,proto3" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImageVariant) Reset() {
+	*x = ImageVariant{}
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImageVariant) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImageVariant) ProtoMessage() {}
+
+func (x *ImageVariant) ProtoReflect() protoreflect.Message {
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImageVariant.ProtoReflect.Descriptor instead.
+func (*ImageVariant) Descriptor() ([]byte, []int) {
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ImageVariant) GetWidth() int32 {
+	if x != nil {
+		return x.Width
+	}
+	return 0
+}
+
+func (x *ImageVariant) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *ImageVariant) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
+type AddProductImageRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The product's id.
+	ProductId string `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	// The picture: JPEG, PNG or WebP, at most 10 MiB (multipart field "file" over REST).
+	File []byte `protobuf:"bytes,2,opt,name=file,proto3" json:"file,omitempty"`
+	// Up to 300 characters.
+	Alt           string `protobuf:"bytes,3,opt,name=alt,proto3" json:"alt,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddProductImageRequest) Reset() {
+	*x = AddProductImageRequest{}
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddProductImageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddProductImageRequest) ProtoMessage() {}
+
+func (x *AddProductImageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddProductImageRequest.ProtoReflect.Descriptor instead.
+func (*AddProductImageRequest) Descriptor() ([]byte, []int) {
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *AddProductImageRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *AddProductImageRequest) GetFile() []byte {
+	if x != nil {
+		return x.File
+	}
+	return nil
+}
+
+func (x *AddProductImageRequest) GetAlt() string {
+	if x != nil {
+		return x.Alt
+	}
+	return ""
+}
+
+type RemoveProductImageRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	ImageId       string                 `protobuf:"bytes,2,opt,name=image_id,json=imageId,proto3" json:"image_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveProductImageRequest) Reset() {
+	*x = RemoveProductImageRequest{}
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveProductImageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveProductImageRequest) ProtoMessage() {}
+
+func (x *RemoveProductImageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveProductImageRequest.ProtoReflect.Descriptor instead.
+func (*RemoveProductImageRequest) Descriptor() ([]byte, []int) {
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *RemoveProductImageRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *RemoveProductImageRequest) GetImageId() string {
+	if x != nil {
+		return x.ImageId
+	}
+	return ""
+}
+
 // Rating summarises a product's reviews.
 type Rating struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -325,7 +540,7 @@ type Rating struct {
 
 func (x *Rating) Reset() {
 	*x = Rating{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[3]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -337,7 +552,7 @@ func (x *Rating) String() string {
 func (*Rating) ProtoMessage() {}
 
 func (x *Rating) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[3]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -350,7 +565,7 @@ func (x *Rating) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rating.ProtoReflect.Descriptor instead.
 func (*Rating) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{3}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Rating) GetAverage() float64 {
@@ -380,7 +595,7 @@ type Category struct {
 
 func (x *Category) Reset() {
 	*x = Category{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[4]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -392,7 +607,7 @@ func (x *Category) String() string {
 func (*Category) ProtoMessage() {}
 
 func (x *Category) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[4]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -405,7 +620,7 @@ func (x *Category) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Category.ProtoReflect.Descriptor instead.
 func (*Category) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{4}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Category) GetSlug() string {
@@ -453,7 +668,7 @@ type ListProductsRequest struct {
 
 func (x *ListProductsRequest) Reset() {
 	*x = ListProductsRequest{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[5]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -465,7 +680,7 @@ func (x *ListProductsRequest) String() string {
 func (*ListProductsRequest) ProtoMessage() {}
 
 func (x *ListProductsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[5]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -478,7 +693,7 @@ func (x *ListProductsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProductsRequest.ProtoReflect.Descriptor instead.
 func (*ListProductsRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{5}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListProductsRequest) GetPage() int32 {
@@ -549,7 +764,7 @@ type ListProductsResponse struct {
 
 func (x *ListProductsResponse) Reset() {
 	*x = ListProductsResponse{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[6]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -561,7 +776,7 @@ func (x *ListProductsResponse) String() string {
 func (*ListProductsResponse) ProtoMessage() {}
 
 func (x *ListProductsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[6]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -574,7 +789,7 @@ func (x *ListProductsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProductsResponse.ProtoReflect.Descriptor instead.
 func (*ListProductsResponse) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{6}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListProductsResponse) GetItems() []*Product {
@@ -615,7 +830,7 @@ type GetProductRequest struct {
 
 func (x *GetProductRequest) Reset() {
 	*x = GetProductRequest{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[7]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -627,7 +842,7 @@ func (x *GetProductRequest) String() string {
 func (*GetProductRequest) ProtoMessage() {}
 
 func (x *GetProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[7]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -640,7 +855,7 @@ func (x *GetProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProductRequest.ProtoReflect.Descriptor instead.
 func (*GetProductRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{7}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetProductRequest) GetId() string {
@@ -679,7 +894,7 @@ type CreateProductRequest struct {
 
 func (x *CreateProductRequest) Reset() {
 	*x = CreateProductRequest{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[8]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -691,7 +906,7 @@ func (x *CreateProductRequest) String() string {
 func (*CreateProductRequest) ProtoMessage() {}
 
 func (x *CreateProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[8]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -704,7 +919,7 @@ func (x *CreateProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProductRequest.ProtoReflect.Descriptor instead.
 func (*CreateProductRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{8}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CreateProductRequest) GetSku() string {
@@ -804,7 +1019,7 @@ type UpdateProductRequest struct {
 
 func (x *UpdateProductRequest) Reset() {
 	*x = UpdateProductRequest{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[9]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -816,7 +1031,7 @@ func (x *UpdateProductRequest) String() string {
 func (*UpdateProductRequest) ProtoMessage() {}
 
 func (x *UpdateProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[9]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -829,7 +1044,7 @@ func (x *UpdateProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProductRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProductRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{9}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *UpdateProductRequest) GetId() string {
@@ -925,7 +1140,7 @@ type DeleteProductRequest struct {
 
 func (x *DeleteProductRequest) Reset() {
 	*x = DeleteProductRequest{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[10]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -937,7 +1152,7 @@ func (x *DeleteProductRequest) String() string {
 func (*DeleteProductRequest) ProtoMessage() {}
 
 func (x *DeleteProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[10]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -950,7 +1165,7 @@ func (x *DeleteProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteProductRequest.ProtoReflect.Descriptor instead.
 func (*DeleteProductRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{10}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DeleteProductRequest) GetId() string {
@@ -968,7 +1183,7 @@ type ListCategoriesRequest struct {
 
 func (x *ListCategoriesRequest) Reset() {
 	*x = ListCategoriesRequest{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[11]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -980,7 +1195,7 @@ func (x *ListCategoriesRequest) String() string {
 func (*ListCategoriesRequest) ProtoMessage() {}
 
 func (x *ListCategoriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[11]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -993,7 +1208,7 @@ func (x *ListCategoriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCategoriesRequest.ProtoReflect.Descriptor instead.
 func (*ListCategoriesRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{11}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{14}
 }
 
 type ListCategoriesResponse struct {
@@ -1006,7 +1221,7 @@ type ListCategoriesResponse struct {
 
 func (x *ListCategoriesResponse) Reset() {
 	*x = ListCategoriesResponse{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[12]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1018,7 +1233,7 @@ func (x *ListCategoriesResponse) String() string {
 func (*ListCategoriesResponse) ProtoMessage() {}
 
 func (x *ListCategoriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[12]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1031,7 +1246,7 @@ func (x *ListCategoriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCategoriesResponse.ProtoReflect.Descriptor instead.
 func (*ListCategoriesResponse) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{12}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListCategoriesResponse) GetItems() []*Category {
@@ -1062,7 +1277,7 @@ type CreateCategoryRequest struct {
 
 func (x *CreateCategoryRequest) Reset() {
 	*x = CreateCategoryRequest{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[13]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1074,7 +1289,7 @@ func (x *CreateCategoryRequest) String() string {
 func (*CreateCategoryRequest) ProtoMessage() {}
 
 func (x *CreateCategoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[13]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1087,7 +1302,7 @@ func (x *CreateCategoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCategoryRequest.ProtoReflect.Descriptor instead.
 func (*CreateCategoryRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{13}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateCategoryRequest) GetSlug() string {
@@ -1123,7 +1338,7 @@ type AdminListProductsRequest struct {
 
 func (x *AdminListProductsRequest) Reset() {
 	*x = AdminListProductsRequest{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[14]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1135,7 +1350,7 @@ func (x *AdminListProductsRequest) String() string {
 func (*AdminListProductsRequest) ProtoMessage() {}
 
 func (x *AdminListProductsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[14]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1148,7 +1363,7 @@ func (x *AdminListProductsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListProductsRequest.ProtoReflect.Descriptor instead.
 func (*AdminListProductsRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{14}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *AdminListProductsRequest) GetPage() int32 {
@@ -1184,7 +1399,7 @@ type ReservationItem struct {
 
 func (x *ReservationItem) Reset() {
 	*x = ReservationItem{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[15]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1196,7 +1411,7 @@ func (x *ReservationItem) String() string {
 func (*ReservationItem) ProtoMessage() {}
 
 func (x *ReservationItem) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[15]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1209,7 +1424,7 @@ func (x *ReservationItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReservationItem.ProtoReflect.Descriptor instead.
 func (*ReservationItem) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{15}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ReservationItem) GetProductId() string {
@@ -1237,7 +1452,7 @@ type ReserveStockRequest struct {
 
 func (x *ReserveStockRequest) Reset() {
 	*x = ReserveStockRequest{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[16]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1249,7 +1464,7 @@ func (x *ReserveStockRequest) String() string {
 func (*ReserveStockRequest) ProtoMessage() {}
 
 func (x *ReserveStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[16]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1262,7 +1477,7 @@ func (x *ReserveStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReserveStockRequest.ProtoReflect.Descriptor instead.
 func (*ReserveStockRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{16}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ReserveStockRequest) GetOrderId() string {
@@ -1296,7 +1511,7 @@ type ReservedItem struct {
 
 func (x *ReservedItem) Reset() {
 	*x = ReservedItem{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[17]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1308,7 +1523,7 @@ func (x *ReservedItem) String() string {
 func (*ReservedItem) ProtoMessage() {}
 
 func (x *ReservedItem) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[17]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1321,7 +1536,7 @@ func (x *ReservedItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReservedItem.ProtoReflect.Descriptor instead.
 func (*ReservedItem) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{17}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ReservedItem) GetProductId() string {
@@ -1376,7 +1591,7 @@ type ReserveStockResponse struct {
 
 func (x *ReserveStockResponse) Reset() {
 	*x = ReserveStockResponse{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[18]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1388,7 +1603,7 @@ func (x *ReserveStockResponse) String() string {
 func (*ReserveStockResponse) ProtoMessage() {}
 
 func (x *ReserveStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[18]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1401,7 +1616,7 @@ func (x *ReserveStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReserveStockResponse.ProtoReflect.Descriptor instead.
 func (*ReserveStockResponse) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{18}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ReserveStockResponse) GetOrderId() string {
@@ -1427,7 +1642,7 @@ type ReleaseReservationRequest struct {
 
 func (x *ReleaseReservationRequest) Reset() {
 	*x = ReleaseReservationRequest{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[19]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1439,7 +1654,7 @@ func (x *ReleaseReservationRequest) String() string {
 func (*ReleaseReservationRequest) ProtoMessage() {}
 
 func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[19]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1452,7 +1667,7 @@ func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseReservationRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseReservationRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{19}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ReleaseReservationRequest) GetOrderId() string {
@@ -1470,7 +1685,7 @@ type ReleaseReservationResponse struct {
 
 func (x *ReleaseReservationResponse) Reset() {
 	*x = ReleaseReservationResponse{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[20]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1482,7 +1697,7 @@ func (x *ReleaseReservationResponse) String() string {
 func (*ReleaseReservationResponse) ProtoMessage() {}
 
 func (x *ReleaseReservationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[20]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1495,7 +1710,7 @@ func (x *ReleaseReservationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseReservationResponse.ProtoReflect.Descriptor instead.
 func (*ReleaseReservationResponse) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{20}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{23}
 }
 
 type CommitReservationRequest struct {
@@ -1507,7 +1722,7 @@ type CommitReservationRequest struct {
 
 func (x *CommitReservationRequest) Reset() {
 	*x = CommitReservationRequest{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[21]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1519,7 +1734,7 @@ func (x *CommitReservationRequest) String() string {
 func (*CommitReservationRequest) ProtoMessage() {}
 
 func (x *CommitReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[21]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1532,7 +1747,7 @@ func (x *CommitReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitReservationRequest.ProtoReflect.Descriptor instead.
 func (*CommitReservationRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{21}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CommitReservationRequest) GetOrderId() string {
@@ -1550,7 +1765,7 @@ type CommitReservationResponse struct {
 
 func (x *CommitReservationResponse) Reset() {
 	*x = CommitReservationResponse{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[22]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1562,7 +1777,7 @@ func (x *CommitReservationResponse) String() string {
 func (*CommitReservationResponse) ProtoMessage() {}
 
 func (x *CommitReservationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[22]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1575,7 +1790,7 @@ func (x *CommitReservationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitReservationResponse.ProtoReflect.Descriptor instead.
 func (*CommitReservationResponse) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{22}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{25}
 }
 
 type RestockReservationRequest struct {
@@ -1587,7 +1802,7 @@ type RestockReservationRequest struct {
 
 func (x *RestockReservationRequest) Reset() {
 	*x = RestockReservationRequest{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[23]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1599,7 +1814,7 @@ func (x *RestockReservationRequest) String() string {
 func (*RestockReservationRequest) ProtoMessage() {}
 
 func (x *RestockReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[23]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1612,7 +1827,7 @@ func (x *RestockReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestockReservationRequest.ProtoReflect.Descriptor instead.
 func (*RestockReservationRequest) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{23}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RestockReservationRequest) GetOrderId() string {
@@ -1630,7 +1845,7 @@ type RestockReservationResponse struct {
 
 func (x *RestockReservationResponse) Reset() {
 	*x = RestockReservationResponse{}
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[24]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1642,7 +1857,7 @@ func (x *RestockReservationResponse) String() string {
 func (*RestockReservationResponse) ProtoMessage() {}
 
 func (x *RestockReservationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[24]
+	mi := &file_storefront_catalog_v1_catalog_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1655,7 +1870,7 @@ func (x *RestockReservationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestockReservationResponse.ProtoReflect.Descriptor instead.
 func (*RestockReservationResponse) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{24}
+	return file_storefront_catalog_v1_catalog_proto_rawDescGZIP(), []int{27}
 }
 
 var File_storefront_catalog_v1_catalog_proto protoreflect.FileDescriptor
@@ -1686,10 +1901,27 @@ const file_storefront_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x04Spec\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\x12\x12\n" +
-	"\x04unit\x18\x03 \x01(\tR\x04unit\"+\n" +
+	"\x04unit\x18\x03 \x01(\tR\x04unit\"\xaf\x01\n" +
 	"\x05Image\x12\x10\n" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x12\x10\n" +
-	"\x03alt\x18\x02 \x01(\tR\x03alt\"8\n" +
+	"\x03alt\x18\x02 \x01(\tR\x03alt\x12\x0e\n" +
+	"\x02id\x18\x03 \x01(\tR\x02id\x12\x14\n" +
+	"\x05width\x18\x04 \x01(\x05R\x05width\x12\x16\n" +
+	"\x06height\x18\x05 \x01(\x05R\x06height\x12D\n" +
+	"\bvariants\x18\x06 \x03(\v2#.storefront.catalog.v1.ImageVariantB\x03\xe0A\x03R\bvariants\"N\n" +
+	"\fImageVariant\x12\x14\n" +
+	"\x05width\x18\x01 \x01(\x05R\x05width\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\x12\x16\n" +
+	"\x06format\x18\x03 \x01(\tR\x06format\"]\n" +
+	"\x16AddProductImageRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x12\n" +
+	"\x04file\x18\x02 \x01(\fR\x04file\x12\x10\n" +
+	"\x03alt\x18\x03 \x01(\tR\x03alt\"U\n" +
+	"\x19RemoveProductImageRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x19\n" +
+	"\bimage_id\x18\x02 \x01(\tR\aimageId\"8\n" +
 	"\x06Rating\x12\x18\n" +
 	"\aaverage\x18\x01 \x01(\x01R\aaverage\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x05R\x05count\"J\n" +
@@ -1787,14 +2019,16 @@ const file_storefront_catalog_v1_catalog_proto_rawDesc = "" +
 	"\x19CommitReservationResponse\"6\n" +
 	"\x19RestockReservationRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\"\x1c\n" +
-	"\x1aRestockReservationResponse2\xae\f\n" +
+	"\x1aRestockReservationResponse2\xee\x0e\n" +
 	"\x0eCatalogService\x12\x87\x01\n" +
 	"\fListProducts\x12*.storefront.catalog.v1.ListProductsRequest\x1a+.storefront.catalog.v1.ListProductsResponse\"\x1e\xca\xf3\x18\x02\b\x01\x82\xd3\xe4\x93\x02\x12\x12\x10/api/v1/products\x12{\n" +
 	"\n" +
 	"GetProduct\x12(.storefront.catalog.v1.GetProductRequest\x1a\x1e.storefront.catalog.v1.Product\"#\xca\xf3\x18\x02\b\x01\x82\xd3\xe4\x93\x02\x17\x12\x15/api/v1/products/{id}\x12\x82\x01\n" +
 	"\rCreateProduct\x12+.storefront.catalog.v1.CreateProductRequest\x1a\x1e.storefront.catalog.v1.Product\"$\xca\xf3\x18\x05\b\x03\x18\xc9\x01\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/api/v1/products\x12\x84\x01\n" +
 	"\rUpdateProduct\x12+.storefront.catalog.v1.UpdateProductRequest\x1a\x1e.storefront.catalog.v1.Product\"&\xca\xf3\x18\x02\b\x03\x82\xd3\xe4\x93\x02\x1a:\x01*\x1a\x15/api/v1/products/{id}\x12|\n" +
-	"\rDeleteProduct\x12+.storefront.catalog.v1.DeleteProductRequest\x1a\x16.google.protobuf.Empty\"&\xca\xf3\x18\x05\b\x03\x18\xcc\x01\x82\xd3\xe4\x93\x02\x17*\x15/api/v1/products/{id}\x12\x8f\x01\n" +
+	"\rDeleteProduct\x12+.storefront.catalog.v1.DeleteProductRequest\x1a\x16.google.protobuf.Empty\"&\xca\xf3\x18\x05\b\x03\x18\xcc\x01\x82\xd3\xe4\x93\x02\x17*\x15/api/v1/products/{id}\x12\x9a\x01\n" +
+	"\x0fAddProductImage\x12-.storefront.catalog.v1.AddProductImageRequest\x1a\x1e.storefront.catalog.v1.Product\"8\xca\xf3\x18\x05\b\x03\x18\xc9\x01\x82\xd3\xe4\x93\x02):\x01*\"$/api/v1/products/{product_id}/images\x12\xa0\x01\n" +
+	"\x12RemoveProductImage\x120.storefront.catalog.v1.RemoveProductImageRequest\x1a\x16.google.protobuf.Empty\"@\xca\xf3\x18\x05\b\x03\x18\xcc\x01\x82\xd3\xe4\x93\x021*//api/v1/products/{product_id}/images/{image_id}\x12\x8f\x01\n" +
 	"\x0eListCategories\x12,.storefront.catalog.v1.ListCategoriesRequest\x1a-.storefront.catalog.v1.ListCategoriesResponse\" \xca\xf3\x18\x02\b\x01\x82\xd3\xe4\x93\x02\x14\x12\x12/api/v1/categories\x12\x87\x01\n" +
 	"\x0eCreateCategory\x12,.storefront.catalog.v1.CreateCategoryRequest\x1a\x1f.storefront.catalog.v1.Category\"&\xca\xf3\x18\x05\b\x03\x18\xc9\x01\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/api/v1/categories\x12\x97\x01\n" +
 	"\x11AdminListProducts\x12/.storefront.catalog.v1.AdminListProductsRequest\x1a+.storefront.catalog.v1.ListProductsResponse\"$\xca\xf3\x18\x02\b\x03\x82\xd3\xe4\x93\x02\x18\x12\x16/api/v1/admin/products\x12g\n" +
@@ -1815,80 +2049,88 @@ func file_storefront_catalog_v1_catalog_proto_rawDescGZIP() []byte {
 	return file_storefront_catalog_v1_catalog_proto_rawDescData
 }
 
-var file_storefront_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_storefront_catalog_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_storefront_catalog_v1_catalog_proto_goTypes = []any{
 	(*Product)(nil),                    // 0: storefront.catalog.v1.Product
 	(*Spec)(nil),                       // 1: storefront.catalog.v1.Spec
 	(*Image)(nil),                      // 2: storefront.catalog.v1.Image
-	(*Rating)(nil),                     // 3: storefront.catalog.v1.Rating
-	(*Category)(nil),                   // 4: storefront.catalog.v1.Category
-	(*ListProductsRequest)(nil),        // 5: storefront.catalog.v1.ListProductsRequest
-	(*ListProductsResponse)(nil),       // 6: storefront.catalog.v1.ListProductsResponse
-	(*GetProductRequest)(nil),          // 7: storefront.catalog.v1.GetProductRequest
-	(*CreateProductRequest)(nil),       // 8: storefront.catalog.v1.CreateProductRequest
-	(*UpdateProductRequest)(nil),       // 9: storefront.catalog.v1.UpdateProductRequest
-	(*DeleteProductRequest)(nil),       // 10: storefront.catalog.v1.DeleteProductRequest
-	(*ListCategoriesRequest)(nil),      // 11: storefront.catalog.v1.ListCategoriesRequest
-	(*ListCategoriesResponse)(nil),     // 12: storefront.catalog.v1.ListCategoriesResponse
-	(*CreateCategoryRequest)(nil),      // 13: storefront.catalog.v1.CreateCategoryRequest
-	(*AdminListProductsRequest)(nil),   // 14: storefront.catalog.v1.AdminListProductsRequest
-	(*ReservationItem)(nil),            // 15: storefront.catalog.v1.ReservationItem
-	(*ReserveStockRequest)(nil),        // 16: storefront.catalog.v1.ReserveStockRequest
-	(*ReservedItem)(nil),               // 17: storefront.catalog.v1.ReservedItem
-	(*ReserveStockResponse)(nil),       // 18: storefront.catalog.v1.ReserveStockResponse
-	(*ReleaseReservationRequest)(nil),  // 19: storefront.catalog.v1.ReleaseReservationRequest
-	(*ReleaseReservationResponse)(nil), // 20: storefront.catalog.v1.ReleaseReservationResponse
-	(*CommitReservationRequest)(nil),   // 21: storefront.catalog.v1.CommitReservationRequest
-	(*CommitReservationResponse)(nil),  // 22: storefront.catalog.v1.CommitReservationResponse
-	(*RestockReservationRequest)(nil),  // 23: storefront.catalog.v1.RestockReservationRequest
-	(*RestockReservationResponse)(nil), // 24: storefront.catalog.v1.RestockReservationResponse
-	(*v1.Money)(nil),                   // 25: storefront.type.v1.Money
-	(*emptypb.Empty)(nil),              // 26: google.protobuf.Empty
+	(*ImageVariant)(nil),               // 3: storefront.catalog.v1.ImageVariant
+	(*AddProductImageRequest)(nil),     // 4: storefront.catalog.v1.AddProductImageRequest
+	(*RemoveProductImageRequest)(nil),  // 5: storefront.catalog.v1.RemoveProductImageRequest
+	(*Rating)(nil),                     // 6: storefront.catalog.v1.Rating
+	(*Category)(nil),                   // 7: storefront.catalog.v1.Category
+	(*ListProductsRequest)(nil),        // 8: storefront.catalog.v1.ListProductsRequest
+	(*ListProductsResponse)(nil),       // 9: storefront.catalog.v1.ListProductsResponse
+	(*GetProductRequest)(nil),          // 10: storefront.catalog.v1.GetProductRequest
+	(*CreateProductRequest)(nil),       // 11: storefront.catalog.v1.CreateProductRequest
+	(*UpdateProductRequest)(nil),       // 12: storefront.catalog.v1.UpdateProductRequest
+	(*DeleteProductRequest)(nil),       // 13: storefront.catalog.v1.DeleteProductRequest
+	(*ListCategoriesRequest)(nil),      // 14: storefront.catalog.v1.ListCategoriesRequest
+	(*ListCategoriesResponse)(nil),     // 15: storefront.catalog.v1.ListCategoriesResponse
+	(*CreateCategoryRequest)(nil),      // 16: storefront.catalog.v1.CreateCategoryRequest
+	(*AdminListProductsRequest)(nil),   // 17: storefront.catalog.v1.AdminListProductsRequest
+	(*ReservationItem)(nil),            // 18: storefront.catalog.v1.ReservationItem
+	(*ReserveStockRequest)(nil),        // 19: storefront.catalog.v1.ReserveStockRequest
+	(*ReservedItem)(nil),               // 20: storefront.catalog.v1.ReservedItem
+	(*ReserveStockResponse)(nil),       // 21: storefront.catalog.v1.ReserveStockResponse
+	(*ReleaseReservationRequest)(nil),  // 22: storefront.catalog.v1.ReleaseReservationRequest
+	(*ReleaseReservationResponse)(nil), // 23: storefront.catalog.v1.ReleaseReservationResponse
+	(*CommitReservationRequest)(nil),   // 24: storefront.catalog.v1.CommitReservationRequest
+	(*CommitReservationResponse)(nil),  // 25: storefront.catalog.v1.CommitReservationResponse
+	(*RestockReservationRequest)(nil),  // 26: storefront.catalog.v1.RestockReservationRequest
+	(*RestockReservationResponse)(nil), // 27: storefront.catalog.v1.RestockReservationResponse
+	(*v1.Money)(nil),                   // 28: storefront.type.v1.Money
+	(*emptypb.Empty)(nil),              // 29: google.protobuf.Empty
 }
 var file_storefront_catalog_v1_catalog_proto_depIdxs = []int32{
-	25, // 0: storefront.catalog.v1.Product.price:type_name -> storefront.type.v1.Money
+	28, // 0: storefront.catalog.v1.Product.price:type_name -> storefront.type.v1.Money
 	1,  // 1: storefront.catalog.v1.Product.specs:type_name -> storefront.catalog.v1.Spec
 	2,  // 2: storefront.catalog.v1.Product.images:type_name -> storefront.catalog.v1.Image
-	3,  // 3: storefront.catalog.v1.Product.rating:type_name -> storefront.catalog.v1.Rating
-	0,  // 4: storefront.catalog.v1.ListProductsResponse.items:type_name -> storefront.catalog.v1.Product
-	25, // 5: storefront.catalog.v1.CreateProductRequest.price:type_name -> storefront.type.v1.Money
-	1,  // 6: storefront.catalog.v1.CreateProductRequest.specs:type_name -> storefront.catalog.v1.Spec
-	2,  // 7: storefront.catalog.v1.CreateProductRequest.images:type_name -> storefront.catalog.v1.Image
-	25, // 8: storefront.catalog.v1.UpdateProductRequest.price:type_name -> storefront.type.v1.Money
-	1,  // 9: storefront.catalog.v1.UpdateProductRequest.specs:type_name -> storefront.catalog.v1.Spec
-	2,  // 10: storefront.catalog.v1.UpdateProductRequest.images:type_name -> storefront.catalog.v1.Image
-	4,  // 11: storefront.catalog.v1.ListCategoriesResponse.items:type_name -> storefront.catalog.v1.Category
-	15, // 12: storefront.catalog.v1.ReserveStockRequest.items:type_name -> storefront.catalog.v1.ReservationItem
-	17, // 13: storefront.catalog.v1.ReserveStockResponse.items:type_name -> storefront.catalog.v1.ReservedItem
-	5,  // 14: storefront.catalog.v1.CatalogService.ListProducts:input_type -> storefront.catalog.v1.ListProductsRequest
-	7,  // 15: storefront.catalog.v1.CatalogService.GetProduct:input_type -> storefront.catalog.v1.GetProductRequest
-	8,  // 16: storefront.catalog.v1.CatalogService.CreateProduct:input_type -> storefront.catalog.v1.CreateProductRequest
-	9,  // 17: storefront.catalog.v1.CatalogService.UpdateProduct:input_type -> storefront.catalog.v1.UpdateProductRequest
-	10, // 18: storefront.catalog.v1.CatalogService.DeleteProduct:input_type -> storefront.catalog.v1.DeleteProductRequest
-	11, // 19: storefront.catalog.v1.CatalogService.ListCategories:input_type -> storefront.catalog.v1.ListCategoriesRequest
-	13, // 20: storefront.catalog.v1.CatalogService.CreateCategory:input_type -> storefront.catalog.v1.CreateCategoryRequest
-	14, // 21: storefront.catalog.v1.CatalogService.AdminListProducts:input_type -> storefront.catalog.v1.AdminListProductsRequest
-	16, // 22: storefront.catalog.v1.CatalogService.ReserveStock:input_type -> storefront.catalog.v1.ReserveStockRequest
-	19, // 23: storefront.catalog.v1.CatalogService.ReleaseReservation:input_type -> storefront.catalog.v1.ReleaseReservationRequest
-	21, // 24: storefront.catalog.v1.CatalogService.CommitReservation:input_type -> storefront.catalog.v1.CommitReservationRequest
-	23, // 25: storefront.catalog.v1.CatalogService.RestockReservation:input_type -> storefront.catalog.v1.RestockReservationRequest
-	6,  // 26: storefront.catalog.v1.CatalogService.ListProducts:output_type -> storefront.catalog.v1.ListProductsResponse
-	0,  // 27: storefront.catalog.v1.CatalogService.GetProduct:output_type -> storefront.catalog.v1.Product
-	0,  // 28: storefront.catalog.v1.CatalogService.CreateProduct:output_type -> storefront.catalog.v1.Product
-	0,  // 29: storefront.catalog.v1.CatalogService.UpdateProduct:output_type -> storefront.catalog.v1.Product
-	26, // 30: storefront.catalog.v1.CatalogService.DeleteProduct:output_type -> google.protobuf.Empty
-	12, // 31: storefront.catalog.v1.CatalogService.ListCategories:output_type -> storefront.catalog.v1.ListCategoriesResponse
-	4,  // 32: storefront.catalog.v1.CatalogService.CreateCategory:output_type -> storefront.catalog.v1.Category
-	6,  // 33: storefront.catalog.v1.CatalogService.AdminListProducts:output_type -> storefront.catalog.v1.ListProductsResponse
-	18, // 34: storefront.catalog.v1.CatalogService.ReserveStock:output_type -> storefront.catalog.v1.ReserveStockResponse
-	20, // 35: storefront.catalog.v1.CatalogService.ReleaseReservation:output_type -> storefront.catalog.v1.ReleaseReservationResponse
-	22, // 36: storefront.catalog.v1.CatalogService.CommitReservation:output_type -> storefront.catalog.v1.CommitReservationResponse
-	24, // 37: storefront.catalog.v1.CatalogService.RestockReservation:output_type -> storefront.catalog.v1.RestockReservationResponse
-	26, // [26:38] is the sub-list for method output_type
-	14, // [14:26] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	6,  // 3: storefront.catalog.v1.Product.rating:type_name -> storefront.catalog.v1.Rating
+	3,  // 4: storefront.catalog.v1.Image.variants:type_name -> storefront.catalog.v1.ImageVariant
+	0,  // 5: storefront.catalog.v1.ListProductsResponse.items:type_name -> storefront.catalog.v1.Product
+	28, // 6: storefront.catalog.v1.CreateProductRequest.price:type_name -> storefront.type.v1.Money
+	1,  // 7: storefront.catalog.v1.CreateProductRequest.specs:type_name -> storefront.catalog.v1.Spec
+	2,  // 8: storefront.catalog.v1.CreateProductRequest.images:type_name -> storefront.catalog.v1.Image
+	28, // 9: storefront.catalog.v1.UpdateProductRequest.price:type_name -> storefront.type.v1.Money
+	1,  // 10: storefront.catalog.v1.UpdateProductRequest.specs:type_name -> storefront.catalog.v1.Spec
+	2,  // 11: storefront.catalog.v1.UpdateProductRequest.images:type_name -> storefront.catalog.v1.Image
+	7,  // 12: storefront.catalog.v1.ListCategoriesResponse.items:type_name -> storefront.catalog.v1.Category
+	18, // 13: storefront.catalog.v1.ReserveStockRequest.items:type_name -> storefront.catalog.v1.ReservationItem
+	20, // 14: storefront.catalog.v1.ReserveStockResponse.items:type_name -> storefront.catalog.v1.ReservedItem
+	8,  // 15: storefront.catalog.v1.CatalogService.ListProducts:input_type -> storefront.catalog.v1.ListProductsRequest
+	10, // 16: storefront.catalog.v1.CatalogService.GetProduct:input_type -> storefront.catalog.v1.GetProductRequest
+	11, // 17: storefront.catalog.v1.CatalogService.CreateProduct:input_type -> storefront.catalog.v1.CreateProductRequest
+	12, // 18: storefront.catalog.v1.CatalogService.UpdateProduct:input_type -> storefront.catalog.v1.UpdateProductRequest
+	13, // 19: storefront.catalog.v1.CatalogService.DeleteProduct:input_type -> storefront.catalog.v1.DeleteProductRequest
+	4,  // 20: storefront.catalog.v1.CatalogService.AddProductImage:input_type -> storefront.catalog.v1.AddProductImageRequest
+	5,  // 21: storefront.catalog.v1.CatalogService.RemoveProductImage:input_type -> storefront.catalog.v1.RemoveProductImageRequest
+	14, // 22: storefront.catalog.v1.CatalogService.ListCategories:input_type -> storefront.catalog.v1.ListCategoriesRequest
+	16, // 23: storefront.catalog.v1.CatalogService.CreateCategory:input_type -> storefront.catalog.v1.CreateCategoryRequest
+	17, // 24: storefront.catalog.v1.CatalogService.AdminListProducts:input_type -> storefront.catalog.v1.AdminListProductsRequest
+	19, // 25: storefront.catalog.v1.CatalogService.ReserveStock:input_type -> storefront.catalog.v1.ReserveStockRequest
+	22, // 26: storefront.catalog.v1.CatalogService.ReleaseReservation:input_type -> storefront.catalog.v1.ReleaseReservationRequest
+	24, // 27: storefront.catalog.v1.CatalogService.CommitReservation:input_type -> storefront.catalog.v1.CommitReservationRequest
+	26, // 28: storefront.catalog.v1.CatalogService.RestockReservation:input_type -> storefront.catalog.v1.RestockReservationRequest
+	9,  // 29: storefront.catalog.v1.CatalogService.ListProducts:output_type -> storefront.catalog.v1.ListProductsResponse
+	0,  // 30: storefront.catalog.v1.CatalogService.GetProduct:output_type -> storefront.catalog.v1.Product
+	0,  // 31: storefront.catalog.v1.CatalogService.CreateProduct:output_type -> storefront.catalog.v1.Product
+	0,  // 32: storefront.catalog.v1.CatalogService.UpdateProduct:output_type -> storefront.catalog.v1.Product
+	29, // 33: storefront.catalog.v1.CatalogService.DeleteProduct:output_type -> google.protobuf.Empty
+	0,  // 34: storefront.catalog.v1.CatalogService.AddProductImage:output_type -> storefront.catalog.v1.Product
+	29, // 35: storefront.catalog.v1.CatalogService.RemoveProductImage:output_type -> google.protobuf.Empty
+	15, // 36: storefront.catalog.v1.CatalogService.ListCategories:output_type -> storefront.catalog.v1.ListCategoriesResponse
+	7,  // 37: storefront.catalog.v1.CatalogService.CreateCategory:output_type -> storefront.catalog.v1.Category
+	9,  // 38: storefront.catalog.v1.CatalogService.AdminListProducts:output_type -> storefront.catalog.v1.ListProductsResponse
+	21, // 39: storefront.catalog.v1.CatalogService.ReserveStock:output_type -> storefront.catalog.v1.ReserveStockResponse
+	23, // 40: storefront.catalog.v1.CatalogService.ReleaseReservation:output_type -> storefront.catalog.v1.ReleaseReservationResponse
+	25, // 41: storefront.catalog.v1.CatalogService.CommitReservation:output_type -> storefront.catalog.v1.CommitReservationResponse
+	27, // 42: storefront.catalog.v1.CatalogService.RestockReservation:output_type -> storefront.catalog.v1.RestockReservationResponse
+	29, // [29:43] is the sub-list for method output_type
+	15, // [15:29] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_storefront_catalog_v1_catalog_proto_init() }
@@ -1896,16 +2138,16 @@ func file_storefront_catalog_v1_catalog_proto_init() {
 	if File_storefront_catalog_v1_catalog_proto != nil {
 		return
 	}
-	file_storefront_catalog_v1_catalog_proto_msgTypes[5].OneofWrappers = []any{}
-	file_storefront_catalog_v1_catalog_proto_msgTypes[9].OneofWrappers = []any{}
-	file_storefront_catalog_v1_catalog_proto_msgTypes[14].OneofWrappers = []any{}
+	file_storefront_catalog_v1_catalog_proto_msgTypes[8].OneofWrappers = []any{}
+	file_storefront_catalog_v1_catalog_proto_msgTypes[12].OneofWrappers = []any{}
+	file_storefront_catalog_v1_catalog_proto_msgTypes[17].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storefront_catalog_v1_catalog_proto_rawDesc), len(file_storefront_catalog_v1_catalog_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   25,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,8 @@ const (
 	CatalogService_CreateProduct_FullMethodName      = "/storefront.catalog.v1.CatalogService/CreateProduct"
 	CatalogService_UpdateProduct_FullMethodName      = "/storefront.catalog.v1.CatalogService/UpdateProduct"
 	CatalogService_DeleteProduct_FullMethodName      = "/storefront.catalog.v1.CatalogService/DeleteProduct"
+	CatalogService_AddProductImage_FullMethodName    = "/storefront.catalog.v1.CatalogService/AddProductImage"
+	CatalogService_RemoveProductImage_FullMethodName = "/storefront.catalog.v1.CatalogService/RemoveProductImage"
 	CatalogService_ListCategories_FullMethodName     = "/storefront.catalog.v1.CatalogService/ListCategories"
 	CatalogService_CreateCategory_FullMethodName     = "/storefront.catalog.v1.CatalogService/CreateCategory"
 	CatalogService_AdminListProducts_FullMethodName  = "/storefront.catalog.v1.CatalogService/AdminListProducts"
@@ -52,6 +54,13 @@ type CatalogServiceClient interface {
 	UpdateProduct(ctx context.Context, in *UpdateProductRequest, opts ...grpc.CallOption) (*Product, error)
 	// Takes a product off the storefront (soft delete: its history is kept). Idempotent.
 	DeleteProduct(ctx context.Context, in *DeleteProductRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// Uploads a picture of the product (admin): checked to be a JPEG, PNG or WebP image, stored
+	// with WebP renditions, appended to the product's images. Over REST it takes
+	// multipart/form-data (fields "file" and "alt"); the gateway's own handler calls this.
+	// Uploading a picture the product already has answers the product as it is.
+	AddProductImage(ctx context.Context, in *AddProductImageRequest, opts ...grpc.CallOption) (*Product, error)
+	// Takes a picture off the product (its stored bytes stay for past orders).
+	RemoveProductImage(ctx context.Context, in *RemoveProductImageRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// Every category, ordered by slug (not paginated).
 	ListCategories(ctx context.Context, in *ListCategoriesRequest, opts ...grpc.CallOption) (*ListCategoriesResponse, error)
 	// Adds a category under an existing parent (or at the top).
@@ -127,6 +136,26 @@ func (c *catalogServiceClient) DeleteProduct(ctx context.Context, in *DeleteProd
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(emptypb.Empty)
 	err := c.cc.Invoke(ctx, CatalogService_DeleteProduct_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) AddProductImage(ctx context.Context, in *AddProductImageRequest, opts ...grpc.CallOption) (*Product, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Product)
+	err := c.cc.Invoke(ctx, CatalogService_AddProductImage_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) RemoveProductImage(ctx context.Context, in *RemoveProductImageRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, CatalogService_RemoveProductImage_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -221,6 +250,13 @@ type CatalogServiceServer interface {
 	UpdateProduct(context.Context, *UpdateProductRequest) (*Product, error)
 	// Takes a product off the storefront (soft delete: its history is kept). Idempotent.
 	DeleteProduct(context.Context, *DeleteProductRequest) (*emptypb.Empty, error)
+	// Uploads a picture of the product (admin): checked to be a JPEG, PNG or WebP image, stored
+	// with WebP renditions, appended to the product's images. Over REST it takes
+	// multipart/form-data (fields "file" and "alt"); the gateway's own handler calls this.
+	// Uploading a picture the product already has answers the product as it is.
+	AddProductImage(context.Context, *AddProductImageRequest) (*Product, error)
+	// Takes a picture off the product (its stored bytes stay for past orders).
+	RemoveProductImage(context.Context, *RemoveProductImageRequest) (*emptypb.Empty, error)
 	// Every category, ordered by slug (not paginated).
 	ListCategories(context.Context, *ListCategoriesRequest) (*ListCategoriesResponse, error)
 	// Adds a category under an existing parent (or at the top).
@@ -266,6 +302,12 @@ func (UnimplementedCatalogServiceServer) UpdateProduct(context.Context, *UpdateP
 }
 func (UnimplementedCatalogServiceServer) DeleteProduct(context.Context, *DeleteProductRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteProduct not implemented")
+}
+func (UnimplementedCatalogServiceServer) AddProductImage(context.Context, *AddProductImageRequest) (*Product, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddProductImage not implemented")
+}
+func (UnimplementedCatalogServiceServer) RemoveProductImage(context.Context, *RemoveProductImageRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method RemoveProductImage not implemented")
 }
 func (UnimplementedCatalogServiceServer) ListCategories(context.Context, *ListCategoriesRequest) (*ListCategoriesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListCategories not implemented")
@@ -395,6 +437,42 @@ func _CatalogService_DeleteProduct_Handler(srv interface{}, ctx context.Context,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(CatalogServiceServer).DeleteProduct(ctx, req.(*DeleteProductRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_AddProductImage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddProductImageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).AddProductImage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_AddProductImage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).AddProductImage(ctx, req.(*AddProductImageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_RemoveProductImage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RemoveProductImageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).RemoveProductImage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_RemoveProductImage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).RemoveProductImage(ctx, req.(*RemoveProductImageRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -551,6 +629,14 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteProduct",
 			Handler:    _CatalogService_DeleteProduct_Handler,
+		},
+		{
+			MethodName: "AddProductImage",
+			Handler:    _CatalogService_AddProductImage_Handler,
+		},
+		{
+			MethodName: "RemoveProductImage",
+			Handler:    _CatalogService_RemoveProductImage_Handler,
 		},
 		{
 			MethodName: "ListCategories",

@@ -16,6 +16,7 @@ func PublicEvents() []proto.Message {
 	return []proto.Message{
 		&ProductCreated{}, &ProductDetailsUpdated{}, &ProductPriceChanged{},
 		&StockAdjusted{}, &ProductDeleted{}, &ProductRestored{},
+		&ProductImageAdded{}, &ProductImageRemoved{},
 		&StockReserved{}, &StockReservationReleased{}, &StockReservationCommitted{},
 		&CategoryCreated{},
 	}

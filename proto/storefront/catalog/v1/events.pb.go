@@ -84,12 +84,26 @@ func (x *ProductSpec) GetUnit() string {
 	return ""
 }
 
-// ProductImage is a picture of a product.
+// ProductImage is a picture of a product: given by URL (url set, key empty) or uploaded to
+// the media store (key set, url empty: the URL is the media base URL + key, so moving the
+// store or the domain rewrites no event).
 type ProductImage struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// An absolute http or https URL.
-	Url           string `protobuf:"bytes,1,opt,name=url,proto3" json:"url,omitempty"`
-	Alt           string `protobuf:"bytes,2,opt,name=alt,proto3" json:"alt,omitempty"`
+	// An absolute http or https URL, for an image given by URL.
+	Url string `protobuf:"bytes,1,opt,name=url,proto3" json:"url,omitempty"`
+	Alt string `protobuf:"bytes,2,opt,name=alt,proto3" json:"alt,omitempty"`
+	// Unique within the product. Events before ids existed have none: the id is derived
+	// from the url then (docs/decisions/021-product-images.md).
+	Id string `protobuf:"bytes,3,opt,name=id,proto3" json:"id,omitempty"`
+	// The media store's key of the uploaded original.
+	Key string `protobuf:"bytes,4,opt,name=key,proto3" json:"key,omitempty"`
+	// Pixel size of the original; 0 for an image given by URL.
+	Width  int32 `protobuf:"varint,5,opt,name=width,proto3" json:"width,omitempty"`
+	Height int32 `protobuf:"varint,6,opt,name=height,proto3" json:"height,omitempty"`
+	// The original's type: image/jpeg, image/png or image/webp.
+	ContentType string `protobuf:"bytes,7,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	// WebP renditions, narrowest first.
+	Variants      []*ProductImageVariant `protobuf:"bytes,8,rep,name=variants,proto3" json:"variants,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -138,6 +152,258 @@ func (x *ProductImage) GetAlt() string {
 	return ""
 }
 
+func (x *ProductImage) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ProductImage) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *ProductImage) GetWidth() int32 {
+	if x != nil {
+		return x.Width
+	}
+	return 0
+}
+
+func (x *ProductImage) GetHeight() int32 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *ProductImage) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *ProductImage) GetVariants() []*ProductImageVariant {
+	if x != nil {
+		return x.Variants
+	}
+	return nil
+}
+
+// ProductImageVariant is one rendition of an uploaded image.
+type ProductImageVariant struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Width  int32                  `protobuf:"varint,1,opt,name=width,proto3" json:"width,omitempty"`
+	Height int32                  `protobuf:"varint,2,opt,name=height,proto3" json:"height,omitempty"`
+	Key    string                 `protobuf:"bytes,3,opt,name=key,proto3" json:"key,omitempty"`
+	// "webp".
+	Format        string `protobuf:"bytes,4,opt,name=format,proto3" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProductImageVariant) Reset() {
+	*x = ProductImageVariant{}
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProductImageVariant) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProductImageVariant) ProtoMessage() {}
+
+func (x *ProductImageVariant) ProtoReflect() protoreflect.Message {
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProductImageVariant.ProtoReflect.Descriptor instead.
+func (*ProductImageVariant) Descriptor() ([]byte, []int) {
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ProductImageVariant) GetWidth() int32 {
+	if x != nil {
+		return x.Width
+	}
+	return 0
+}
+
+func (x *ProductImageVariant) GetHeight() int32 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *ProductImageVariant) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *ProductImageVariant) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
+// ProductImageAdded: an admin uploaded a picture of the product. images is the product's
+// whole list after the change (a read model overwrites its column).
+type ProductImageAdded struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Image         *ProductImage          `protobuf:"bytes,2,opt,name=image,proto3" json:"image,omitempty"`
+	Images        []*ProductImage        `protobuf:"bytes,3,rep,name=images,proto3" json:"images,omitempty"`
+	AddedAt       int64                  `protobuf:"varint,4,opt,name=added_at,json=addedAt,proto3" json:"added_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProductImageAdded) Reset() {
+	*x = ProductImageAdded{}
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProductImageAdded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProductImageAdded) ProtoMessage() {}
+
+func (x *ProductImageAdded) ProtoReflect() protoreflect.Message {
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProductImageAdded.ProtoReflect.Descriptor instead.
+func (*ProductImageAdded) Descriptor() ([]byte, []int) {
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ProductImageAdded) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *ProductImageAdded) GetImage() *ProductImage {
+	if x != nil {
+		return x.Image
+	}
+	return nil
+}
+
+func (x *ProductImageAdded) GetImages() []*ProductImage {
+	if x != nil {
+		return x.Images
+	}
+	return nil
+}
+
+func (x *ProductImageAdded) GetAddedAt() int64 {
+	if x != nil {
+		return x.AddedAt
+	}
+	return 0
+}
+
+// ProductImageRemoved: an admin took a picture off the product. The stored bytes stay: past
+// orders and caches may still point at them.
+type ProductImageRemoved struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	ImageId       string                 `protobuf:"bytes,2,opt,name=image_id,json=imageId,proto3" json:"image_id,omitempty"`
+	Images        []*ProductImage        `protobuf:"bytes,3,rep,name=images,proto3" json:"images,omitempty"`
+	RemovedAt     int64                  `protobuf:"varint,4,opt,name=removed_at,json=removedAt,proto3" json:"removed_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProductImageRemoved) Reset() {
+	*x = ProductImageRemoved{}
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProductImageRemoved) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProductImageRemoved) ProtoMessage() {}
+
+func (x *ProductImageRemoved) ProtoReflect() protoreflect.Message {
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProductImageRemoved.ProtoReflect.Descriptor instead.
+func (*ProductImageRemoved) Descriptor() ([]byte, []int) {
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ProductImageRemoved) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *ProductImageRemoved) GetImageId() string {
+	if x != nil {
+		return x.ImageId
+	}
+	return ""
+}
+
+func (x *ProductImageRemoved) GetImages() []*ProductImage {
+	if x != nil {
+		return x.Images
+	}
+	return nil
+}
+
+func (x *ProductImageRemoved) GetRemovedAt() int64 {
+	if x != nil {
+		return x.RemovedAt
+	}
+	return 0
+}
+
 // ProductCreated: an admin added a product. It carries every field of the product.
 type ProductCreated struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -167,7 +433,7 @@ type ProductCreated struct {
 
 func (x *ProductCreated) Reset() {
 	*x = ProductCreated{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[2]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -179,7 +445,7 @@ func (x *ProductCreated) String() string {
 func (*ProductCreated) ProtoMessage() {}
 
 func (x *ProductCreated) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[2]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -192,7 +458,7 @@ func (x *ProductCreated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductCreated.ProtoReflect.Descriptor instead.
 func (*ProductCreated) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{2}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ProductCreated) GetProductId() string {
@@ -317,7 +583,7 @@ type ProductDetailsUpdated struct {
 
 func (x *ProductDetailsUpdated) Reset() {
 	*x = ProductDetailsUpdated{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[3]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -329,7 +595,7 @@ func (x *ProductDetailsUpdated) String() string {
 func (*ProductDetailsUpdated) ProtoMessage() {}
 
 func (x *ProductDetailsUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[3]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -342,7 +608,7 @@ func (x *ProductDetailsUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductDetailsUpdated.ProtoReflect.Descriptor instead.
 func (*ProductDetailsUpdated) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ProductDetailsUpdated) GetProductId() string {
@@ -437,7 +703,7 @@ type ProductPriceChanged struct {
 
 func (x *ProductPriceChanged) Reset() {
 	*x = ProductPriceChanged{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[4]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -449,7 +715,7 @@ func (x *ProductPriceChanged) String() string {
 func (*ProductPriceChanged) ProtoMessage() {}
 
 func (x *ProductPriceChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[4]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -462,7 +728,7 @@ func (x *ProductPriceChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductPriceChanged.ProtoReflect.Descriptor instead.
 func (*ProductPriceChanged) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{4}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ProductPriceChanged) GetProductId() string {
@@ -521,7 +787,7 @@ type StockAdjusted struct {
 
 func (x *StockAdjusted) Reset() {
 	*x = StockAdjusted{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[5]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -533,7 +799,7 @@ func (x *StockAdjusted) String() string {
 func (*StockAdjusted) ProtoMessage() {}
 
 func (x *StockAdjusted) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[5]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -546,7 +812,7 @@ func (x *StockAdjusted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockAdjusted.ProtoReflect.Descriptor instead.
 func (*StockAdjusted) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{5}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *StockAdjusted) GetProductId() string {
@@ -610,7 +876,7 @@ type ProductDeleted struct {
 
 func (x *ProductDeleted) Reset() {
 	*x = ProductDeleted{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[6]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -622,7 +888,7 @@ func (x *ProductDeleted) String() string {
 func (*ProductDeleted) ProtoMessage() {}
 
 func (x *ProductDeleted) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[6]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -635,7 +901,7 @@ func (x *ProductDeleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductDeleted.ProtoReflect.Descriptor instead.
 func (*ProductDeleted) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{6}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ProductDeleted) GetProductId() string {
@@ -663,7 +929,7 @@ type ProductRestored struct {
 
 func (x *ProductRestored) Reset() {
 	*x = ProductRestored{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[7]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -675,7 +941,7 @@ func (x *ProductRestored) String() string {
 func (*ProductRestored) ProtoMessage() {}
 
 func (x *ProductRestored) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[7]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -688,7 +954,7 @@ func (x *ProductRestored) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductRestored.ProtoReflect.Descriptor instead.
 func (*ProductRestored) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{7}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ProductRestored) GetProductId() string {
@@ -721,7 +987,7 @@ type StockReserved struct {
 
 func (x *StockReserved) Reset() {
 	*x = StockReserved{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[8]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -733,7 +999,7 @@ func (x *StockReserved) String() string {
 func (*StockReserved) ProtoMessage() {}
 
 func (x *StockReserved) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[8]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -746,7 +1012,7 @@ func (x *StockReserved) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockReserved.ProtoReflect.Descriptor instead.
 func (*StockReserved) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{8}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *StockReserved) GetProductId() string {
@@ -807,7 +1073,7 @@ type StockReservationReleased struct {
 
 func (x *StockReservationReleased) Reset() {
 	*x = StockReservationReleased{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[9]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -819,7 +1085,7 @@ func (x *StockReservationReleased) String() string {
 func (*StockReservationReleased) ProtoMessage() {}
 
 func (x *StockReservationReleased) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[9]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -832,7 +1098,7 @@ func (x *StockReservationReleased) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockReservationReleased.ProtoReflect.Descriptor instead.
 func (*StockReservationReleased) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{9}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *StockReservationReleased) GetProductId() string {
@@ -893,7 +1159,7 @@ type StockReservationCommitted struct {
 
 func (x *StockReservationCommitted) Reset() {
 	*x = StockReservationCommitted{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[10]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -905,7 +1171,7 @@ func (x *StockReservationCommitted) String() string {
 func (*StockReservationCommitted) ProtoMessage() {}
 
 func (x *StockReservationCommitted) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[10]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -918,7 +1184,7 @@ func (x *StockReservationCommitted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockReservationCommitted.ProtoReflect.Descriptor instead.
 func (*StockReservationCommitted) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{10}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *StockReservationCommitted) GetProductId() string {
@@ -978,7 +1244,7 @@ type CategoryCreated struct {
 
 func (x *CategoryCreated) Reset() {
 	*x = CategoryCreated{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[11]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -990,7 +1256,7 @@ func (x *CategoryCreated) String() string {
 func (*CategoryCreated) ProtoMessage() {}
 
 func (x *CategoryCreated) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[11]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1003,7 +1269,7 @@ func (x *CategoryCreated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CategoryCreated.ProtoReflect.Descriptor instead.
 func (*CategoryCreated) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{11}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CategoryCreated) GetSlug() string {
@@ -1045,7 +1311,7 @@ type OrderReservationLine struct {
 
 func (x *OrderReservationLine) Reset() {
 	*x = OrderReservationLine{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[12]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1057,7 +1323,7 @@ func (x *OrderReservationLine) String() string {
 func (*OrderReservationLine) ProtoMessage() {}
 
 func (x *OrderReservationLine) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[12]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1070,7 +1336,7 @@ func (x *OrderReservationLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderReservationLine.ProtoReflect.Descriptor instead.
 func (*OrderReservationLine) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{12}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *OrderReservationLine) GetProductId() string {
@@ -1102,7 +1368,7 @@ type OrderReservedLine struct {
 
 func (x *OrderReservedLine) Reset() {
 	*x = OrderReservedLine{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[13]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1114,7 +1380,7 @@ func (x *OrderReservedLine) String() string {
 func (*OrderReservedLine) ProtoMessage() {}
 
 func (x *OrderReservedLine) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[13]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1127,7 +1393,7 @@ func (x *OrderReservedLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderReservedLine.ProtoReflect.Descriptor instead.
 func (*OrderReservedLine) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{13}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *OrderReservedLine) GetProductId() string {
@@ -1185,7 +1451,7 @@ type OrderReservationRequested struct {
 
 func (x *OrderReservationRequested) Reset() {
 	*x = OrderReservationRequested{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[14]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1197,7 +1463,7 @@ func (x *OrderReservationRequested) String() string {
 func (*OrderReservationRequested) ProtoMessage() {}
 
 func (x *OrderReservationRequested) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[14]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1210,7 +1476,7 @@ func (x *OrderReservationRequested) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderReservationRequested.ProtoReflect.Descriptor instead.
 func (*OrderReservationRequested) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{14}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *OrderReservationRequested) GetOrderId() string {
@@ -1246,7 +1512,7 @@ type OrderReservationConfirmed struct {
 
 func (x *OrderReservationConfirmed) Reset() {
 	*x = OrderReservationConfirmed{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[15]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1258,7 +1524,7 @@ func (x *OrderReservationConfirmed) String() string {
 func (*OrderReservationConfirmed) ProtoMessage() {}
 
 func (x *OrderReservationConfirmed) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[15]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1271,7 +1537,7 @@ func (x *OrderReservationConfirmed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderReservationConfirmed.ProtoReflect.Descriptor instead.
 func (*OrderReservationConfirmed) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{15}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *OrderReservationConfirmed) GetOrderId() string {
@@ -1313,7 +1579,7 @@ type OrderReservationRejected struct {
 
 func (x *OrderReservationRejected) Reset() {
 	*x = OrderReservationRejected{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[16]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1325,7 +1591,7 @@ func (x *OrderReservationRejected) String() string {
 func (*OrderReservationRejected) ProtoMessage() {}
 
 func (x *OrderReservationRejected) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[16]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1338,7 +1604,7 @@ func (x *OrderReservationRejected) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderReservationRejected.ProtoReflect.Descriptor instead.
 func (*OrderReservationRejected) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{16}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *OrderReservationRejected) GetOrderId() string {
@@ -1395,7 +1661,7 @@ type OrderReservationReleased struct {
 
 func (x *OrderReservationReleased) Reset() {
 	*x = OrderReservationReleased{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[17]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1407,7 +1673,7 @@ func (x *OrderReservationReleased) String() string {
 func (*OrderReservationReleased) ProtoMessage() {}
 
 func (x *OrderReservationReleased) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[17]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1420,7 +1686,7 @@ func (x *OrderReservationReleased) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderReservationReleased.ProtoReflect.Descriptor instead.
 func (*OrderReservationReleased) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{17}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *OrderReservationReleased) GetOrderId() string {
@@ -1448,7 +1714,7 @@ type OrderReservationCommitted struct {
 
 func (x *OrderReservationCommitted) Reset() {
 	*x = OrderReservationCommitted{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[18]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1460,7 +1726,7 @@ func (x *OrderReservationCommitted) String() string {
 func (*OrderReservationCommitted) ProtoMessage() {}
 
 func (x *OrderReservationCommitted) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[18]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1473,7 +1739,7 @@ func (x *OrderReservationCommitted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderReservationCommitted.ProtoReflect.Descriptor instead.
 func (*OrderReservationCommitted) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{18}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *OrderReservationCommitted) GetOrderId() string {
@@ -1502,7 +1768,7 @@ type OrderReservationReturned struct {
 
 func (x *OrderReservationReturned) Reset() {
 	*x = OrderReservationReturned{}
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[19]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1514,7 +1780,7 @@ func (x *OrderReservationReturned) String() string {
 func (*OrderReservationReturned) ProtoMessage() {}
 
 func (x *OrderReservationReturned) ProtoReflect() protoreflect.Message {
-	mi := &file_storefront_catalog_v1_events_proto_msgTypes[19]
+	mi := &file_storefront_catalog_v1_events_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1527,7 +1793,7 @@ func (x *OrderReservationReturned) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderReservationReturned.ProtoReflect.Descriptor instead.
 func (*OrderReservationReturned) Descriptor() ([]byte, []int) {
-	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{19}
+	return file_storefront_catalog_v1_events_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *OrderReservationReturned) GetOrderId() string {
@@ -1552,10 +1818,34 @@ const file_storefront_catalog_v1_events_proto_rawDesc = "" +
 	"\vProductSpec\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\x12\x12\n" +
-	"\x04unit\x18\x03 \x01(\tR\x04unit\"2\n" +
+	"\x04unit\x18\x03 \x01(\tR\x04unit\"\xed\x01\n" +
 	"\fProductImage\x12\x10\n" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x12\x10\n" +
-	"\x03alt\x18\x02 \x01(\tR\x03alt\"\xc7\x03\n" +
+	"\x03alt\x18\x02 \x01(\tR\x03alt\x12\x0e\n" +
+	"\x02id\x18\x03 \x01(\tR\x02id\x12\x10\n" +
+	"\x03key\x18\x04 \x01(\tR\x03key\x12\x14\n" +
+	"\x05width\x18\x05 \x01(\x05R\x05width\x12\x16\n" +
+	"\x06height\x18\x06 \x01(\x05R\x06height\x12!\n" +
+	"\fcontent_type\x18\a \x01(\tR\vcontentType\x12F\n" +
+	"\bvariants\x18\b \x03(\v2*.storefront.catalog.v1.ProductImageVariantR\bvariants\"m\n" +
+	"\x13ProductImageVariant\x12\x14\n" +
+	"\x05width\x18\x01 \x01(\x05R\x05width\x12\x16\n" +
+	"\x06height\x18\x02 \x01(\x05R\x06height\x12\x10\n" +
+	"\x03key\x18\x03 \x01(\tR\x03key\x12\x16\n" +
+	"\x06format\x18\x04 \x01(\tR\x06format\"\xc5\x01\n" +
+	"\x11ProductImageAdded\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x129\n" +
+	"\x05image\x18\x02 \x01(\v2#.storefront.catalog.v1.ProductImageR\x05image\x12;\n" +
+	"\x06images\x18\x03 \x03(\v2#.storefront.catalog.v1.ProductImageR\x06images\x12\x19\n" +
+	"\badded_at\x18\x04 \x01(\x03R\aaddedAt\"\xab\x01\n" +
+	"\x13ProductImageRemoved\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x19\n" +
+	"\bimage_id\x18\x02 \x01(\tR\aimageId\x12;\n" +
+	"\x06images\x18\x03 \x03(\v2#.storefront.catalog.v1.ProductImageR\x06images\x12\x1d\n" +
+	"\n" +
+	"removed_at\x18\x04 \x01(\x03R\tremovedAt\"\xc7\x03\n" +
 	"\x0eProductCreated\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12\x10\n" +
@@ -1704,41 +1994,48 @@ func file_storefront_catalog_v1_events_proto_rawDescGZIP() []byte {
 	return file_storefront_catalog_v1_events_proto_rawDescData
 }
 
-var file_storefront_catalog_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_storefront_catalog_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_storefront_catalog_v1_events_proto_goTypes = []any{
 	(*ProductSpec)(nil),               // 0: storefront.catalog.v1.ProductSpec
 	(*ProductImage)(nil),              // 1: storefront.catalog.v1.ProductImage
-	(*ProductCreated)(nil),            // 2: storefront.catalog.v1.ProductCreated
-	(*ProductDetailsUpdated)(nil),     // 3: storefront.catalog.v1.ProductDetailsUpdated
-	(*ProductPriceChanged)(nil),       // 4: storefront.catalog.v1.ProductPriceChanged
-	(*StockAdjusted)(nil),             // 5: storefront.catalog.v1.StockAdjusted
-	(*ProductDeleted)(nil),            // 6: storefront.catalog.v1.ProductDeleted
-	(*ProductRestored)(nil),           // 7: storefront.catalog.v1.ProductRestored
-	(*StockReserved)(nil),             // 8: storefront.catalog.v1.StockReserved
-	(*StockReservationReleased)(nil),  // 9: storefront.catalog.v1.StockReservationReleased
-	(*StockReservationCommitted)(nil), // 10: storefront.catalog.v1.StockReservationCommitted
-	(*CategoryCreated)(nil),           // 11: storefront.catalog.v1.CategoryCreated
-	(*OrderReservationLine)(nil),      // 12: storefront.catalog.v1.OrderReservationLine
-	(*OrderReservedLine)(nil),         // 13: storefront.catalog.v1.OrderReservedLine
-	(*OrderReservationRequested)(nil), // 14: storefront.catalog.v1.OrderReservationRequested
-	(*OrderReservationConfirmed)(nil), // 15: storefront.catalog.v1.OrderReservationConfirmed
-	(*OrderReservationRejected)(nil),  // 16: storefront.catalog.v1.OrderReservationRejected
-	(*OrderReservationReleased)(nil),  // 17: storefront.catalog.v1.OrderReservationReleased
-	(*OrderReservationCommitted)(nil), // 18: storefront.catalog.v1.OrderReservationCommitted
-	(*OrderReservationReturned)(nil),  // 19: storefront.catalog.v1.OrderReservationReturned
+	(*ProductImageVariant)(nil),       // 2: storefront.catalog.v1.ProductImageVariant
+	(*ProductImageAdded)(nil),         // 3: storefront.catalog.v1.ProductImageAdded
+	(*ProductImageRemoved)(nil),       // 4: storefront.catalog.v1.ProductImageRemoved
+	(*ProductCreated)(nil),            // 5: storefront.catalog.v1.ProductCreated
+	(*ProductDetailsUpdated)(nil),     // 6: storefront.catalog.v1.ProductDetailsUpdated
+	(*ProductPriceChanged)(nil),       // 7: storefront.catalog.v1.ProductPriceChanged
+	(*StockAdjusted)(nil),             // 8: storefront.catalog.v1.StockAdjusted
+	(*ProductDeleted)(nil),            // 9: storefront.catalog.v1.ProductDeleted
+	(*ProductRestored)(nil),           // 10: storefront.catalog.v1.ProductRestored
+	(*StockReserved)(nil),             // 11: storefront.catalog.v1.StockReserved
+	(*StockReservationReleased)(nil),  // 12: storefront.catalog.v1.StockReservationReleased
+	(*StockReservationCommitted)(nil), // 13: storefront.catalog.v1.StockReservationCommitted
+	(*CategoryCreated)(nil),           // 14: storefront.catalog.v1.CategoryCreated
+	(*OrderReservationLine)(nil),      // 15: storefront.catalog.v1.OrderReservationLine
+	(*OrderReservedLine)(nil),         // 16: storefront.catalog.v1.OrderReservedLine
+	(*OrderReservationRequested)(nil), // 17: storefront.catalog.v1.OrderReservationRequested
+	(*OrderReservationConfirmed)(nil), // 18: storefront.catalog.v1.OrderReservationConfirmed
+	(*OrderReservationRejected)(nil),  // 19: storefront.catalog.v1.OrderReservationRejected
+	(*OrderReservationReleased)(nil),  // 20: storefront.catalog.v1.OrderReservationReleased
+	(*OrderReservationCommitted)(nil), // 21: storefront.catalog.v1.OrderReservationCommitted
+	(*OrderReservationReturned)(nil),  // 22: storefront.catalog.v1.OrderReservationReturned
 }
 var file_storefront_catalog_v1_events_proto_depIdxs = []int32{
-	0,  // 0: storefront.catalog.v1.ProductCreated.specs:type_name -> storefront.catalog.v1.ProductSpec
-	1,  // 1: storefront.catalog.v1.ProductCreated.images:type_name -> storefront.catalog.v1.ProductImage
-	0,  // 2: storefront.catalog.v1.ProductDetailsUpdated.specs:type_name -> storefront.catalog.v1.ProductSpec
-	1,  // 3: storefront.catalog.v1.ProductDetailsUpdated.images:type_name -> storefront.catalog.v1.ProductImage
-	12, // 4: storefront.catalog.v1.OrderReservationRequested.lines:type_name -> storefront.catalog.v1.OrderReservationLine
-	13, // 5: storefront.catalog.v1.OrderReservationConfirmed.lines:type_name -> storefront.catalog.v1.OrderReservedLine
-	6,  // [6:6] is the sub-list for method output_type
-	6,  // [6:6] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	2,  // 0: storefront.catalog.v1.ProductImage.variants:type_name -> storefront.catalog.v1.ProductImageVariant
+	1,  // 1: storefront.catalog.v1.ProductImageAdded.image:type_name -> storefront.catalog.v1.ProductImage
+	1,  // 2: storefront.catalog.v1.ProductImageAdded.images:type_name -> storefront.catalog.v1.ProductImage
+	1,  // 3: storefront.catalog.v1.ProductImageRemoved.images:type_name -> storefront.catalog.v1.ProductImage
+	0,  // 4: storefront.catalog.v1.ProductCreated.specs:type_name -> storefront.catalog.v1.ProductSpec
+	1,  // 5: storefront.catalog.v1.ProductCreated.images:type_name -> storefront.catalog.v1.ProductImage
+	0,  // 6: storefront.catalog.v1.ProductDetailsUpdated.specs:type_name -> storefront.catalog.v1.ProductSpec
+	1,  // 7: storefront.catalog.v1.ProductDetailsUpdated.images:type_name -> storefront.catalog.v1.ProductImage
+	15, // 8: storefront.catalog.v1.OrderReservationRequested.lines:type_name -> storefront.catalog.v1.OrderReservationLine
+	16, // 9: storefront.catalog.v1.OrderReservationConfirmed.lines:type_name -> storefront.catalog.v1.OrderReservedLine
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_storefront_catalog_v1_events_proto_init() }
@@ -1752,7 +2049,7 @@ func file_storefront_catalog_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_storefront_catalog_v1_events_proto_rawDesc), len(file_storefront_catalog_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

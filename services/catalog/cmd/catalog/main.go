@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -13,12 +14,15 @@ import (
 	"github.com/storefront/storefront/platform/config"
 	"github.com/storefront/storefront/platform/es/postgres"
 	"github.com/storefront/storefront/platform/service"
+	"github.com/storefront/storefront/platform/storage"
 	readmodel "github.com/storefront/storefront/projections/catalog"
 	catalogv1 "github.com/storefront/storefront/proto/storefront/catalog/v1"
 	"github.com/storefront/storefront/services/catalog/internal/adapters"
 	"github.com/storefront/storefront/services/catalog/internal/app"
 	"github.com/storefront/storefront/services/catalog/internal/domain"
+	"github.com/storefront/storefront/services/catalog/internal/imaging"
 	"github.com/storefront/storefront/services/catalog/internal/ports"
+	"google.golang.org/grpc"
 )
 
 // schema is the catalog's PostgreSQL schema: its event store, claims and relay checkpoint.
@@ -47,6 +51,11 @@ type Config struct {
 	RedisPrefix string
 	Cache       bool
 	CacheTTL    time.Duration
+	// Media is where uploaded pictures go (package storage: STOREFRONT_S3_* or
+	// STOREFRONT_MEDIA_DIR), and MediaURL the public prefix of their keys
+	// (STOREFRONT_MEDIA_PUBLIC_URL, default STOREFRONT_PUBLIC_URL + "/media/").
+	Media    storage.Config
+	MediaURL string
 }
 
 func loadConfig(env *config.Env) (Config, error) {
@@ -58,6 +67,12 @@ func loadConfig(env *config.Env) (Config, error) {
 	cfg.CacheTTL = env.Duration("STOREFRONT_CATALOG_CACHE_TTL", 5*time.Minute)
 	if cfg.CacheTTL <= 0 {
 		env.Fail("STOREFRONT_CATALOG_CACHE_TTL", "must be positive")
+	}
+	cfg.Media = storage.ConfigFromEnv(env)
+	public := strings.TrimSuffix(env.URL("STOREFRONT_PUBLIC_URL", "http://127.0.0.1:8080", "http", "https"), "/")
+	cfg.MediaURL = env.URL("STOREFRONT_MEDIA_PUBLIC_URL", public+"/media/", "http", "https")
+	if !strings.HasSuffix(cfg.MediaURL, "/") {
+		cfg.MediaURL += "/"
 	}
 	return cfg, env.Err()
 }
@@ -106,6 +121,13 @@ func run(ctx context.Context) error {
 		log.Info("catalog page cache on", "ttl", cfg.CacheTTL)
 	}
 
+	media, closeMedia, err := storage.Open(ctx, cfg.Media)
+	if err != nil {
+		return err
+	}
+	defer closeMedia()
+	log.Info("product pictures", "store", cfg.Media.Describe(), "url", cfg.MediaURL)
+
 	storeOpts := p.StoreOptions()
 	application := app.New(app.Deps{
 		Products:     aggregate.NewStore(store, registry, domain.NewProduct, append(storeOpts, aggregate.WithRetries(productRetries))...),
@@ -113,12 +135,14 @@ func run(ctx context.Context) error {
 		Reservations: aggregate.NewStore(store, registry, domain.NewReservation, storeOpts...),
 		Owners:       adapters.ClaimOwners{Claims: store},
 		Reader:       reader,
+		Media:        media,
 		Clock:        time.Now,
 		Currency:     storeCurrency,
 		Log:          log,
 	})
 
-	srv := p.Server(nil)
-	catalogv1.RegisterCatalogServiceServer(srv, ports.GRPC{App: application})
+	// An upload carries the picture itself: up to 10 MiB plus the request's other fields.
+	srv := p.Server(nil, grpc.MaxRecvMsgSize(imaging.MaxBytes+64<<10))
+	catalogv1.RegisterCatalogServiceServer(srv, ports.GRPC{App: application, MediaURL: cfg.MediaURL})
 	return p.Serve(ctx, srv, domain.PrivateEventTypes())
 }

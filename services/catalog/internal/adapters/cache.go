@@ -20,7 +20,7 @@ import (
 
 // cacheFormat versions the cached encoding: a deployment that changes it reads none of the
 // entries an older one wrote.
-const cacheFormat = "v1"
+const cacheFormat = "v2" // v2: images carry ids, sizes and variants
 
 // PageCache is an app.ProductReader that keeps product pages (GetProduct) and list and
 // search pages (ListProducts) of the reader it wraps in Redis for TTL, under keys that

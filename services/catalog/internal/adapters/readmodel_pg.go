@@ -95,7 +95,13 @@ func viewOf(p readmodel.Product) app.ProductView {
 	}
 	images := make([]domain.Image, len(p.Images))
 	for i, im := range p.Images {
-		images[i] = domain.Image{URL: im.URL, Alt: im.Alt}
+		images[i] = domain.Image{ID: im.ID, URL: im.URL, Key: im.Key, Alt: im.Alt, Width: im.Width, Height: im.Height, ContentType: im.ContentType}
+		if im.ID == "" { // written before images had ids
+			images[i].ID = domain.URLImageID(p.ID, im.URL)
+		}
+		for _, v := range im.Variants {
+			images[i].Variants = append(images[i].Variants, domain.ImageVariant{Width: v.Width, Height: v.Height, Key: v.Key, Format: v.Format})
+		}
 	}
 	return app.ProductView{
 		ID: p.ID, SKU: p.SKU, Name: p.Name, Slug: p.Slug, Description: p.Description, Category: p.Category, Brand: p.Brand,

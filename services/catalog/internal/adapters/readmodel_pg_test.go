@@ -69,7 +69,7 @@ func TestReadModel_MapsTheReadModel(t *testing.T) {
 
 	want := app.ProductView{ID: id, SKU: "KB-1", Name: "Split Keyboard", Slug: "split-keyboard", Description: "Two halves.",
 		Category: "keyboards", Brand: "Keeb Co", PriceMinor: 12990, Currency: "USD",
-		Specs: []domain.Spec{{Key: "weight", Value: "1.2", Unit: "kg"}}, Images: []domain.Image{{URL: "https://img.example.com/kb.png", Alt: "kb"}},
+		Specs: []domain.Spec{{Key: "weight", Value: "1.2", Unit: "kg"}}, Images: []domain.Image{{ID: domain.URLImageID(id, "https://img.example.com/kb.png"), URL: "https://img.example.com/kb.png", Alt: "kb"}}, // an event from before ids: derived
 		Stock: 7, Status: domain.StatusActive, CreatedAt: created, UpdatedAt: created}
 	for _, key := range []string{id, "split-keyboard"} {
 		got, err := r.GetProduct(ctx, key)

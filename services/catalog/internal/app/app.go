@@ -38,7 +38,9 @@ type Deps struct {
 	Reservations *Reservations
 	Owners       Owners
 	Reader       ProductReader
-	Clock        Clock
+	// Media stores uploaded pictures; nil refuses uploads (unavailable).
+	Media MediaStore
+	Clock Clock
 	// Currency is the store's one currency (ISO 4217), e.g. "USD".
 	Currency string
 	Log      *slog.Logger
@@ -60,6 +62,8 @@ type Commands struct {
 	ReleaseReservation ReleaseReservationHandler
 	CommitReservation  CommitReservationHandler
 	RestockReservation RestockReservationHandler
+	AddProductImage    AddProductImageHandler
+	RemoveProductImage RemoveProductImageHandler
 }
 
 // Queries read the catalog read model.
@@ -85,6 +89,8 @@ func New(d Deps) Application {
 			ReleaseReservation: ReleaseReservationHandler{d},
 			CommitReservation:  CommitReservationHandler{d},
 			RestockReservation: RestockReservationHandler{d},
+			AddProductImage:    AddProductImageHandler{d},
+			RemoveProductImage: RemoveProductImageHandler{d},
 		},
 		Queries: Queries{
 			ListProducts:      ListProductsHandler{d},

@@ -12,6 +12,7 @@ import (
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/errs"
 	"github.com/storefront/storefront/platform/es/memstore"
+	"github.com/storefront/storefront/platform/storage"
 	"github.com/storefront/storefront/services/catalog/internal/adapters"
 	"github.com/storefront/storefront/services/catalog/internal/app"
 	"github.com/storefront/storefront/services/catalog/internal/app/apptest"
@@ -64,16 +65,22 @@ func (r *fakeReader) AdminListProducts(_ context.Context, f app.AdminProductFilt
 }
 
 type env struct {
-	app    app.Application
-	reader *fakeReader
-	store  *memstore.Store
+	app      app.Application
+	reader   *fakeReader
+	store    *memstore.Store
+	mediaDir string
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	store := memstore.New()
 	reg := domain.Registry()
-	e := &env{reader: &fakeReader{products: map[string]app.ProductView{}}, store: store}
+	e := &env{reader: &fakeReader{products: map[string]app.ProductView{}}, store: store, mediaDir: t.TempDir()}
+	media, err := storage.OpenDir(e.mediaDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = media.Close() })
 	var mu sync.Mutex
 	clock := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	e.app = app.New(app.Deps{
@@ -82,6 +89,7 @@ func newEnv(t *testing.T) *env {
 		Reservations: aggregate.NewStore(store, reg, domain.NewReservation),
 		Owners:       adapters.ClaimOwners{Claims: store},
 		Reader:       e.reader,
+		Media:        media,
 		Clock: func() time.Time {
 			mu.Lock()
 			defer mu.Unlock()

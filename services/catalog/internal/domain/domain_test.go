@@ -19,7 +19,7 @@ func validDetails() Details {
 	return Details{
 		SKU: "KB-001", Name: "Split Keyboard", Slug: "split-keyboard", Description: "Ergonomic.", Category: "keyboards",
 		Brand: "Keeb Co", Specs: []Spec{{"switches", "Gateron Brown", ""}, {"weight", "1.2", "kg"}},
-		Images: []Image{{"https://img.example.com/kb.png", "the keyboard"}},
+		Images: []Image{{URL: "https://img.example.com/kb.png", Alt: "the keyboard"}},
 	}
 }
 

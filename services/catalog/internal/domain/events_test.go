@@ -11,7 +11,7 @@ import (
 // from Events, and so from the registry and, for a private one, from the relay's list.
 func TestEvents_CatalogueHasEveryEventMessage(t *testing.T) {
 	if missing := events.Unlisted(catalogv1.File_storefront_catalog_v1_events_proto, Events(),
-		"ProductSpec", "ProductImage", "OrderReservationLine", "OrderReservedLine"); len(missing) != 0 {
+		"ProductSpec", "ProductImage", "ProductImageVariant", "OrderReservationLine", "OrderReservedLine"); len(missing) != 0 {
 		t.Fatalf("not in domain.Events(): %v", missing)
 	}
 	private := PrivateEventTypes()

@@ -85,6 +85,8 @@ func NewProduct(streamID string) *Product {
 // (Details.Validate); priceMinor must come from ParsePrice. The SKU and the slug are claimed:
 // saving fails with es.ErrDuplicate when another product holds either.
 func CreateProduct(id string, d Details, priceMinor int64, currency string, stock int32, now time.Time) (*Product, error) {
+	p := NewProduct(ProductStream(id))
+	d.Images = p.resolveImages(d.Images) // all given by URL
 	var v errs.Validation
 	d.Validate(&v)
 	if d.Slug == "" {
@@ -102,7 +104,6 @@ func CreateProduct(id string, d Details, priceMinor int64, currency string, stoc
 	if err := money.Check(currency); err != nil {
 		return nil, err
 	}
-	p := NewProduct(ProductStream(id))
 	p.Claim(ScopeSKU, SKUKey(d.SKU))
 	p.Claim(ScopeSlug, d.Slug)
 	p.record(&catalogv1.ProductCreated{
@@ -145,6 +146,7 @@ func (p *Product) UpdateDetails(d Details, now time.Time) error {
 	if p.deleted {
 		return ErrProductDeleted
 	}
+	d.Images = p.resolveImages(d.Images)
 	var v errs.Validation
 	d.Validate(&v)
 	if err := v.Err(); err != nil {
@@ -182,7 +184,7 @@ func (p *Product) UpdateDetails(d Details, now time.Time) error {
 	if !slices.Equal(d.Specs, old.Specs) {
 		changed = append(changed, "specs")
 	}
-	if !slices.Equal(d.Images, old.Images) {
+	if !slices.EqualFunc(d.Images, old.Images, Image.equal) {
 		changed = append(changed, "images")
 	}
 	if len(changed) == 0 {
@@ -312,15 +314,21 @@ func (p *Product) Apply(e proto.Message) error {
 	switch e := e.(type) {
 	case *catalogv1.ProductCreated:
 		p.details = Details{SKU: e.GetSku(), Name: e.GetName(), Slug: e.GetSlug(), Description: e.GetDescription(),
-			Category: e.GetCategory(), Brand: e.GetBrand(), Specs: specsOf(e.GetSpecs()), Images: imagesOf(e.GetImages())}
+			Category: e.GetCategory(), Brand: e.GetBrand(), Specs: specsOf(e.GetSpecs()), Images: imagesOf(e.GetProductId(), e.GetImages())}
 		p.priceMinor, p.currency = e.GetPriceMinor(), e.GetCurrency()
 		p.onHand = e.GetOnHand()
 		p.createdAt = time.UnixMicro(e.GetCreatedAt()).UTC()
 		p.updatedAt = p.createdAt
 	case *catalogv1.ProductDetailsUpdated:
 		p.details = Details{SKU: e.GetSku(), Name: e.GetName(), Slug: e.GetSlug(), Description: e.GetDescription(),
-			Category: e.GetCategory(), Brand: e.GetBrand(), Specs: specsOf(e.GetSpecs()), Images: imagesOf(e.GetImages())}
+			Category: e.GetCategory(), Brand: e.GetBrand(), Specs: specsOf(e.GetSpecs()), Images: imagesOf(e.GetProductId(), e.GetImages())}
 		p.updatedAt = time.UnixMicro(e.GetUpdatedAt()).UTC()
+	case *catalogv1.ProductImageAdded:
+		p.details.Images = imagesOf(p.id, e.GetImages())
+		p.updatedAt = time.UnixMicro(e.GetAddedAt()).UTC()
+	case *catalogv1.ProductImageRemoved:
+		p.details.Images = imagesOf(p.id, e.GetImages())
+		p.updatedAt = time.UnixMicro(e.GetRemovedAt()).UTC()
 	case *catalogv1.ProductPriceChanged:
 		p.priceMinor = e.GetPriceMinor()
 		p.updatedAt = time.UnixMicro(e.GetChangedAt()).UTC()
@@ -362,26 +370,10 @@ func specsPB(specs []Spec) []*catalogv1.ProductSpec {
 	return out
 }
 
-func imagesPB(images []Image) []*catalogv1.ProductImage {
-	out := make([]*catalogv1.ProductImage, len(images))
-	for i, im := range images {
-		out[i] = &catalogv1.ProductImage{Url: im.URL, Alt: im.Alt}
-	}
-	return out
-}
-
 func specsOf(pb []*catalogv1.ProductSpec) []Spec {
 	out := make([]Spec, len(pb))
 	for i, s := range pb {
 		out[i] = Spec{Key: s.GetKey(), Value: s.GetValue(), Unit: s.GetUnit()}
-	}
-	return out
-}
-
-func imagesOf(pb []*catalogv1.ProductImage) []Image {
-	out := make([]Image, len(pb))
-	for i, im := range pb {
-		out[i] = Image{URL: im.GetUrl(), Alt: im.GetAlt()}
 	}
 	return out
 }

@@ -53,11 +53,6 @@ type Spec struct {
 	Key, Value, Unit string
 }
 
-// Image is a picture of a product.
-type Image struct {
-	URL, Alt string
-}
-
 // Details are the descriptive fields of a product.
 type Details struct {
 	SKU         string
@@ -84,7 +79,8 @@ func (d Details) Normalize() Details {
 	}
 	d.Images = append([]Image(nil), d.Images...)
 	for i, im := range d.Images {
-		d.Images[i] = Image{URL: strings.TrimSpace(im.URL), Alt: strings.TrimSpace(im.Alt)}
+		im.URL, im.Alt, im.ID = strings.TrimSpace(im.URL), strings.TrimSpace(im.Alt), strings.TrimSpace(im.ID)
+		d.Images[i] = im
 	}
 	return d
 }
@@ -117,8 +113,13 @@ func (d Details) Validate(v *errs.Validation) {
 	if len(d.Images) > MaxImages {
 		v.Addf("images", "at most %d images", MaxImages)
 	}
+	seen := map[string]bool{}
 	for i, im := range d.Images {
-		if reason := checkImageURL(im.URL); reason != "" {
+		if im.ID != "" && seen[im.ID] {
+			v.Add(fmt.Sprintf("images[%d]", i), "is listed twice")
+		}
+		seen[im.ID] = true
+		if reason := checkImageURL(im.URL); !im.Stored() && reason != "" {
 			v.Add(fmt.Sprintf("images[%d].url", i), reason)
 		}
 		text(v, fmt.Sprintf("images[%d].alt", i), im.Alt, 0, MaxAltLen)

@@ -21,6 +21,9 @@ import (
 type GRPC struct {
 	catalogv1.UnimplementedCatalogServiceServer
 	App app.Application
+	// MediaURL prefixes the media store's keys to make uploaded images' URLs, e.g.
+	// "https://shop.example/media/" (API.md: STOREFRONT_MEDIA_PUBLIC_URL).
+	MediaURL string
 }
 
 // ListProducts implements catalogv1.CatalogServiceServer.
@@ -32,7 +35,7 @@ func (s GRPC) ListProducts(ctx context.Context, r *catalogv1.ListProductsRequest
 	if err != nil {
 		return nil, err
 	}
-	return productList(page, f.Page, f.PerPage), nil
+	return s.productList(page, f.Page, f.PerPage), nil
 }
 
 // GetProduct implements catalogv1.CatalogServiceServer.
@@ -41,7 +44,7 @@ func (s GRPC) GetProduct(ctx context.Context, r *catalogv1.GetProductRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	return product(p), nil
+	return s.product(p), nil
 }
 
 // CreateProduct implements catalogv1.CatalogServiceServer.
@@ -54,7 +57,7 @@ func (s GRPC) CreateProduct(ctx context.Context, r *catalogv1.CreateProductReque
 	if err != nil {
 		return nil, err
 	}
-	return product(p), nil
+	return s.product(p), nil
 }
 
 // UpdateProduct implements catalogv1.CatalogServiceServer.
@@ -69,12 +72,29 @@ func (s GRPC) UpdateProduct(ctx context.Context, r *catalogv1.UpdateProductReque
 	if err != nil {
 		return nil, err
 	}
-	return product(p), nil
+	return s.product(p), nil
 }
 
 // DeleteProduct implements catalogv1.CatalogServiceServer.
 func (s GRPC) DeleteProduct(ctx context.Context, r *catalogv1.DeleteProductRequest) (*emptypb.Empty, error) {
 	if err := s.App.Commands.DeleteProduct.Handle(ctx, app.DeleteProduct{ID: r.GetId()}); err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
+}
+
+// AddProductImage implements catalogv1.CatalogServiceServer.
+func (s GRPC) AddProductImage(ctx context.Context, r *catalogv1.AddProductImageRequest) (*catalogv1.Product, error) {
+	p, err := s.App.Commands.AddProductImage.Handle(ctx, app.AddProductImage{ProductID: r.GetProductId(), File: r.GetFile(), Alt: r.GetAlt()})
+	if err != nil {
+		return nil, err
+	}
+	return s.product(p), nil
+}
+
+// RemoveProductImage implements catalogv1.CatalogServiceServer.
+func (s GRPC) RemoveProductImage(ctx context.Context, r *catalogv1.RemoveProductImageRequest) (*emptypb.Empty, error) {
+	if err := s.App.Commands.RemoveProductImage.Handle(ctx, app.RemoveProductImage{ProductID: r.GetProductId(), ImageID: r.GetImageId()}); err != nil {
 		return nil, err
 	}
 	return &emptypb.Empty{}, nil
@@ -110,7 +130,7 @@ func (s GRPC) AdminListProducts(ctx context.Context, r *catalogv1.AdminListProdu
 	if err != nil {
 		return nil, err
 	}
-	return productList(page, f.Page, f.PerPage), nil
+	return s.productList(page, f.Page, f.PerPage), nil
 }
 
 // ReserveStock implements catalogv1.CatalogServiceServer.
@@ -162,12 +182,12 @@ func productInput(sku, name, slug, description, category, brand string, price *t
 		in.Specs = append(in.Specs, domain.Spec{Key: s.GetKey(), Value: s.GetValue(), Unit: s.GetUnit()})
 	}
 	for _, im := range images {
-		in.Images = append(in.Images, domain.Image{URL: im.GetUrl(), Alt: im.GetAlt()})
+		in.Images = append(in.Images, domain.Image{ID: im.GetId(), URL: im.GetUrl(), Alt: im.GetAlt()})
 	}
 	return in
 }
 
-func product(p app.ProductView) *catalogv1.Product {
+func (s GRPC) product(p app.ProductView) *catalogv1.Product {
 	out := &catalogv1.Product{
 		Id: p.ID, Sku: p.SKU, Name: p.Name, Slug: p.Slug, Description: p.Description, Category: p.Category, Brand: p.Brand,
 		Price:  &typev1.Money{Amount: money.Format(p.PriceMinor, p.Currency), Currency: p.Currency},
@@ -177,19 +197,31 @@ func product(p app.ProductView) *catalogv1.Product {
 		Rating: &catalogv1.Rating{Average: p.RatingAverage, Count: p.RatingCount},
 		Status: p.Status, CreatedAt: timestamp(p.CreatedAt), UpdatedAt: timestamp(p.UpdatedAt),
 	}
-	for i, s := range p.Specs {
-		out.Specs[i] = &catalogv1.Spec{Key: s.Key, Value: s.Value, Unit: s.Unit}
+	for i, sp := range p.Specs {
+		out.Specs[i] = &catalogv1.Spec{Key: sp.Key, Value: sp.Value, Unit: sp.Unit}
 	}
 	for i, im := range p.Images {
-		out.Images[i] = &catalogv1.Image{Url: im.URL, Alt: im.Alt}
+		out.Images[i] = s.image(im)
 	}
 	return out
 }
 
-func productList(page app.ProductPage, pageNo, perPage int) *catalogv1.ListProductsResponse {
+// image renders an image; an uploaded one's URLs are the media URL of its keys.
+func (s GRPC) image(im domain.Image) *catalogv1.Image {
+	out := &catalogv1.Image{Id: im.ID, Url: im.URL, Alt: im.Alt, Width: im.Width, Height: im.Height, Variants: []*catalogv1.ImageVariant{}}
+	if im.Stored() {
+		out.Url = s.MediaURL + im.Key
+	}
+	for _, v := range im.Variants {
+		out.Variants = append(out.Variants, &catalogv1.ImageVariant{Width: v.Width, Url: s.MediaURL + v.Key, Format: v.Format})
+	}
+	return out
+}
+
+func (s GRPC) productList(page app.ProductPage, pageNo, perPage int) *catalogv1.ListProductsResponse {
 	items := make([]*catalogv1.Product, len(page.Items))
 	for i, p := range page.Items {
-		items[i] = product(p)
+		items[i] = s.product(p)
 	}
 	return &catalogv1.ListProductsResponse{Items: items, Page: int32(pageNo), PerPage: int32(perPage), Total: int32(page.Total)}
 }

@@ -93,7 +93,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	reactions, err := ports.Reactions(reaction.Config{JetStream: js, DB: p.Pool, Logger: p.Log, Propagator: p.Tel.Propagator},
+	reactions, err := ports.Reactions(reaction.Config{JetStream: js, DB: p.Pool, Logger: p.Log, Propagator: p.Tel.Propagator, Meter: p.Tel.Meter},
 		a, "identity", "ordering", "support")
 	if err != nil {
 		return err

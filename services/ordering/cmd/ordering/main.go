@@ -128,7 +128,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	saga, err := ports.Saga(reaction.Config{JetStream: js, DB: p.Pool, Schema: name, Logger: p.Log, Propagator: p.Tel.Propagator,
+	saga, err := ports.Saga(reaction.Config{JetStream: js, DB: p.Pool, Schema: name, Logger: p.Log, Propagator: p.Tel.Propagator, Meter: p.Tel.Meter,
 		AckWait: cfg.SagaAckWait},
 		application, registry, name, "payments", cfg.SagaConcurrency)
 	if err != nil {
