@@ -45,18 +45,21 @@ third-party: node_modules/google-proto-files/package.json ## Copy the imported .
 	chmod -R u+w third_party
 
 .PHONY: generate
-generate: tools third-party ## Regenerate protobuf, gRPC, gateway and OpenAPI code from proto/.
+generate: tools third-party ## Regenerate protobuf, gRPC, gateway and OpenAPI code from proto/, and the Grafana dashboards.
 	find proto -name '*.pb.go' -o -name '*.pb.gw.go' | xargs -r rm -f
 	rm -f gateway/openapi/*.json
 	$(BIN)/buf generate
 	mv gateway/openapi/storefront.swagger.json gateway/openapi/openapi.json
 	go run ./gateway/cmd/openapi-policy gateway/openapi/openapi.json
+	rm -f deploy/monitoring/dashboards/*.json
+	go run ./deploy/monitoring/dashboards/gen deploy/monitoring/dashboards
 
 .PHONY: check-generated
 check-generated: generate ## Fail when the committed generated code differs from what make generate writes.
-	@if [ -n "$$(git status --porcelain -- proto gateway/openapi)" ]; then \
+	@if [ -n "$$(git status --porcelain -- proto gateway/openapi deploy/monitoring/dashboards)" ]; then \
 	  echo "Generated code is stale: run 'make generate' and commit the result." >&2; \
-	  git status --porcelain -- proto gateway/openapi >&2; git --no-pager diff --stat -- proto gateway/openapi >&2; exit 1; fi
+	  git status --porcelain -- proto gateway/openapi deploy/monitoring/dashboards >&2; \
+	  git --no-pager diff --stat -- proto gateway/openapi deploy/monitoring/dashboards >&2; exit 1; fi
 
 # ---------------------------------------------------------------------------- lint
 
