@@ -26,6 +26,8 @@ func fleet() []process {
 		{name: "cart", binary: "cart", grpcAddrEnv: "STOREFRONT_CART_ADDR"},
 		{name: "payments", binary: "payments", grpcAddrEnv: "STOREFRONT_PAYMENTS_ADDR"},
 		{name: "ordering", binary: "ordering", grpcAddrEnv: "STOREFRONT_ORDERING_ADDR"},
+		// Before notifications, whose staff mails react to its stream.
+		{name: "support", binary: "support", grpcAddrEnv: "STOREFRONT_SUPPORT_ADDR"},
 		{name: "notifications", binary: "notifications", grpcAddrEnv: "STOREFRONT_NOTIFICATIONS_ADDR"},
 		{name: "reviews", binary: "reviews", grpcAddrEnv: "STOREFRONT_REVIEWS_ADDR"},
 		{name: "content", binary: "content", grpcAddrEnv: "STOREFRONT_CONTENT_ADDR"},

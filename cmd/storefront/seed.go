@@ -54,7 +54,13 @@ func (l *launcher) loadDemoCatalog(ctx context.Context, env []string) (wait func
 				l.log.Error("demo discount: not created; the fleet runs on", "ordering", ordering, "err", err)
 			}
 		}
-		identity, reviews := lookup(env, "STOREFRONT_IDENTITY_ADDR"), lookup(env, "STOREFRONT_REVIEWS_ADDR")
+		identity, support := lookup(env, "STOREFRONT_IDENTITY_ADDR"), lookup(env, "STOREFRONT_SUPPORT_ADDR")
+		if inFleet("support") && inFleet("identity") && identity != "" && support != "" {
+			if err := loadDemoSupport(ctx, l.log, identity, support); err != nil && !errors.Is(err, context.Canceled) {
+				l.log.Error("demo support conversation: not opened; the fleet runs on", "support", support, "err", err)
+			}
+		}
+		reviews := lookup(env, "STOREFRONT_REVIEWS_ADDR")
 		if inFleet("reviews") && inFleet("identity") && identity != "" && reviews != "" {
 			if err := loadDemoReviews(ctx, l.log, identity, addr, reviews); err != nil && !errors.Is(err, context.Canceled) {
 				l.log.Error("demo reviews: not loaded; the fleet runs on", "reviews", reviews, "err", err)

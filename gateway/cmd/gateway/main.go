@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/nats-io/nats.go"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/grpc"
@@ -27,6 +28,7 @@ import (
 	"github.com/storefront/storefront/gateway/internal/auth"
 	"github.com/storefront/storefront/gateway/internal/backends"
 	"github.com/storefront/storefront/gateway/internal/edge"
+	"github.com/storefront/storefront/gateway/internal/livechat"
 	mediahttp "github.com/storefront/storefront/gateway/internal/media"
 	"github.com/storefront/storefront/gateway/internal/policy"
 	"github.com/storefront/storefront/gateway/internal/ratelimit"
@@ -42,6 +44,7 @@ import (
 	contentv1 "github.com/storefront/storefront/proto/storefront/content/v1"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
 	paymentsv1 "github.com/storefront/storefront/proto/storefront/payments/v1"
+	supportv1 "github.com/storefront/storefront/proto/storefront/support/v1"
 )
 
 // Config is the gateway's configuration, read once from the environment.
@@ -56,6 +59,15 @@ type Config struct {
 	RedisPrefix string
 	Rates       server.Rates
 	Backends    map[string]string // name → gRPC address
+	// NATSURL is where the support context's new messages are heard, for the chat's streams
+	// (STOREFRONT_NATS_URL).
+	NATSURL string
+	// SupportContext names the support context's subjects (STOREFRONT_SUPPORT_CONTEXT,
+	// default "support"; tests use prefixed ones).
+	SupportContext string
+	// StreamHeartbeat is the interval of the chat streams' heartbeat and of the recheck of
+	// their caller (STOREFRONT_STREAM_HEARTBEAT, default 15s).
+	StreamHeartbeat time.Duration
 	// PprofAddr, when set, serves net/http/pprof there (profiling; keep it on loopback).
 	PprofAddr string
 	// Errors reports logged errors (5xx, panics) to Sentry when SENTRY_DSN is set.
@@ -79,8 +91,14 @@ func loadConfig(env *config.Env) (Config, error) {
 			API:   env.Rate("STOREFRONT_RATE_LIMIT_API", config.Rate{Limit: 100, Period: time.Minute}),
 			Admin: env.Rate("STOREFRONT_RATE_LIMIT_ADMIN", config.Rate{Limit: 200, Period: time.Minute}),
 		},
-		Backends:  map[string]string{},
-		PprofAddr: env.HostPort("STOREFRONT_GATEWAY_PPROF_ADDR", ""),
+		Backends:       map[string]string{},
+		PprofAddr:      env.HostPort("STOREFRONT_GATEWAY_PPROF_ADDR", ""),
+		NATSURL:        env.URL("STOREFRONT_NATS_URL", "", "nats", "tls"),
+		SupportContext: env.String("STOREFRONT_SUPPORT_CONTEXT", "support"),
+	}
+	cfg.StreamHeartbeat = env.Duration("STOREFRONT_STREAM_HEARTBEAT", 15*time.Second)
+	if cfg.NATSURL == "" {
+		env.Fail("STOREFRONT_NATS_URL", "is required (the support chat's streams listen there)")
 	}
 	cfg.PublicURL = strings.TrimSuffix(env.URL("STOREFRONT_PUBLIC_URL", "http://"+cfg.HTTPAddr, "http", "https"), "/")
 	cfg.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
@@ -192,6 +210,24 @@ func run(ctx context.Context) error {
 	}()
 	background.Go(func() { authn.KeepKeysFresh(bgCtx, 5*time.Minute) })
 
+	// One NATS subscription feeds every support chat stream this edge serves.
+	hub := livechat.NewHub(cfg.SupportContext, log)
+	nc, err := nats.Connect(cfg.NATSURL, append(hub.ConnOptions(), nats.Name("gateway"), nats.MaxReconnects(-1))...)
+	if err != nil {
+		return fmt.Errorf("connect to NATS: %w", err)
+	}
+	defer nc.Close()
+	checks = append(checks, edge.Check{Name: "nats", Run: func(context.Context) error {
+		if !nc.IsConnected() {
+			return errors.New("not connected")
+		}
+		return nil
+	}})
+	background.Go(func() {
+		if err := hub.Run(bgCtx, nc); err != nil {
+			log.Error("support chat streams stopped", "err", err)
+		}
+	})
 	media, closeMedia, err := storage.Open(ctx, cfg.Media)
 	if err != nil {
 		return err
@@ -199,11 +235,21 @@ func run(ctx context.Context) error {
 	defer closeMedia()
 
 	handler := server.New(server.Config{CORSOrigins: cfg.CORSOrigins}, server.Deps{
-		Log:      log,
-		Metrics:  tel.MetricsHandler(),
-		API:      api,
-		Checks:   checks,
-		Access:   access,
+		Log:     log,
+		Metrics: tel.MetricsHandler(),
+		API:     api,
+		Checks:  checks,
+		Access:  access,
+		Streams: &livechat.Handler{Hub: hub, Conversations: supportv1.NewSupportServiceClient(conns["support"]), Log: log,
+			Heartbeat: cfg.StreamHeartbeat,
+			Recheck: func(ctx context.Context) error {
+				if err := access.Recheck(ctx); errors.Is(err, auth.ErrInvalid) || errors.Is(err, auth.ErrNoToken) {
+					return fmt.Errorf("%w: %v", livechat.ErrSignedOut, err)
+				} else if err != nil {
+					return err
+				}
+				return nil
+			}},
 		Webhooks: webhooks.Handler{Payments: paymentsv1.NewPaymentServiceClient(conns["payments"]), Log: log},
 		SEO: &seo.Handler{PublicURL: cfg.PublicURL, Static: []string{"/", "/blog"}, Log: log,
 			Sources: []seo.Source{seo.Products{Client: catalogv1.NewCatalogServiceClient(conns["catalog"])},
@@ -228,6 +274,7 @@ func run(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(hub.Close)
 	scheme := "http"
 	if cfg.TLSCertFile != "" {
 		if srv.TLSConfig, err = edge.TLSConfig(cfg.TLSCertFile, cfg.TLSKeyFile); err != nil {

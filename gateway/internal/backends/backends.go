@@ -17,6 +17,7 @@ import (
 	orderingv1 "github.com/storefront/storefront/proto/storefront/ordering/v1"
 	paymentsv1 "github.com/storefront/storefront/proto/storefront/payments/v1"
 	reviewsv1 "github.com/storefront/storefront/proto/storefront/reviews/v1"
+	supportv1 "github.com/storefront/storefront/proto/storefront/support/v1"
 )
 
 // Backend is one gRPC service served under /api/v1.
@@ -41,6 +42,7 @@ func All() []Backend {
 		{"notifications", "STOREFRONT_NOTIFICATIONS_ADDR", notificationsv1.File_storefront_notifications_v1_notifications_proto.Services().ByName("NotificationService"), nil},
 		{"reviews", "STOREFRONT_REVIEWS_ADDR", reviewsv1.File_storefront_reviews_v1_reviews_proto.Services().ByName("ReviewService"), reviewsv1.RegisterReviewServiceHandler},
 		{"content", "STOREFRONT_CONTENT_ADDR", contentv1.File_storefront_content_v1_content_proto.Services().ByName("ContentService"), contentv1.RegisterContentServiceHandler},
+		{"support", "STOREFRONT_SUPPORT_ADDR", supportv1.File_storefront_support_v1_support_proto.Services().ByName("SupportService"), supportv1.RegisterSupportServiceHandler},
 	}
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"net"
@@ -52,6 +53,8 @@ type callerKey struct{}
 type caller struct {
 	principal auth.Principal
 	err       error // ErrNoToken, ErrInvalid
+	// header is the request's Authorization, kept for Recheck only: it reaches no service.
+	header string
 }
 
 // Middleware authenticates and rate-limits requests under /api/v1.
@@ -83,11 +86,33 @@ func (a *Access) Middleware() edge.Middleware {
 				return
 			}
 			// The verified caller travels in the context; the token itself goes no further.
-			r = r.WithContext(context.WithValue(ctx, callerKey{}, caller{principal: p, err: err}))
+			r = r.WithContext(context.WithValue(ctx, callerKey{}, caller{principal: p, err: err, header: r.Header.Get("Authorization")}))
 			r.Header.Del("Authorization")
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// Recheck authenticates the request's caller again, for a long-lived response (a stream)
+// that must end when the caller's token expires or its session is revoked: it returns an
+// error wrapping auth.ErrInvalid or auth.ErrNoToken then, and other errors when the edge
+// cannot decide (identity unreachable).
+func (a *Access) Recheck(ctx context.Context) error {
+	c, ok := ctx.Value(callerKey{}).(caller)
+	if !ok {
+		return fmt.Errorf("recheck: %w", auth.ErrNoToken)
+	}
+	if c.err != nil {
+		return fmt.Errorf("recheck: %w", c.err)
+	}
+	p, err := a.Auth.Authenticate(ctx, c.header)
+	if err != nil {
+		return fmt.Errorf("recheck: %w", err)
+	}
+	if p != c.principal {
+		return fmt.Errorf("recheck: another principal: %w", auth.ErrInvalid)
+	}
+	return nil
 }
 
 // budget picks the request's budget: the auth budget per client IP for the auth endpoints;

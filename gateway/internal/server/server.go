@@ -28,6 +28,9 @@ type Deps struct {
 	Access *Access
 	// Webhooks adds the payment providers' webhook routes (nil: none).
 	Webhooks interface{ Register(*http.ServeMux) }
+	// Streams adds the routes the edge serves itself under /api/v1 (the support chat's
+	// Server-Sent Events), behind the same access middleware (nil: none).
+	Streams interface{ Register(*http.ServeMux) }
 	// SEO adds /sitemap.xml and /robots.txt at the site root (nil: none).
 	SEO interface{ Register(*http.ServeMux) }
 	// Media adds the picture upload route and /media/{key} (nil: none); MediaBodyLimit
@@ -59,6 +62,9 @@ func New(cfg Config, d Deps) http.Handler {
 		_, _ = w.Write(openapi.JSON)
 	})
 	mux.Handle("/api/v1/", d.API)
+	if d.Streams != nil {
+		d.Streams.Register(mux)
+	}
 	if d.Webhooks != nil {
 		d.Webhooks.Register(mux)
 	}

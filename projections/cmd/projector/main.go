@@ -40,6 +40,7 @@ import (
 	"github.com/storefront/storefront/projections/content"
 	"github.com/storefront/storefront/projections/ordering"
 	"github.com/storefront/storefront/projections/reviews"
+	"github.com/storefront/storefront/projections/support"
 )
 
 // Config is the projector's configuration, read once from the environment.
@@ -92,7 +93,7 @@ func loadConfig(env *config.Env, needNATS bool) (Config, error) {
 
 // projections lists the read models this process runs.
 func projections() []projector.Projection {
-	return []projector.Projection{catalog.New(), cart.New(), ordering.New(), reviews.New(), content.New()}
+	return []projector.Projection{catalog.New(), cart.New(), ordering.New(), reviews.New(), content.New(), support.New()}
 }
 
 const usage = "usage: projector [migrate | rebuild <projection>]"

@@ -1,6 +1,7 @@
 // Command notifications sends the customers' mails — order confirmation, payment receipt,
 // shipped, delivered, cancellation, refund — once per event of the ordering context that
-// calls for one, to the addresses identity's events tell it. Over SMTP when
+// calls for one, to the addresses identity's events tell it; and the staff's mail about a
+// customer's support message, at most once per conversation per 10 minutes. Over SMTP when
 // STOREFRONT_SMTP_ADDR is set, else as .eml files in STOREFRONT_MAIL_DIR.
 package main
 
@@ -36,6 +37,10 @@ type Config struct {
 	PublicURL string
 	// StoreName is the store's name in the mails (STOREFRONT_STORE_NAME, default Storefront).
 	StoreName string
+	// SupportEmail is the staff's address for customers' support messages
+	// (STOREFRONT_SUPPORT_EMAIL, by default STOREFRONT_ADMIN_EMAIL, the dev admin's under
+	// make run); empty: no such mails.
+	SupportEmail string
 }
 
 func loadConfig(env *config.Env) (Config, error) {
@@ -47,6 +52,7 @@ func loadConfig(env *config.Env) (Config, error) {
 	}
 	cfg.PublicURL = env.URL("STOREFRONT_PUBLIC_URL", "http://127.0.0.1:8080", "http", "https")
 	cfg.StoreName = env.String("STOREFRONT_STORE_NAME", "Storefront")
+	cfg.SupportEmail = env.String("STOREFRONT_SUPPORT_EMAIL", env.String("STOREFRONT_ADMIN_EMAIL", ""))
 	return cfg, env.Err()
 }
 
@@ -78,13 +84,17 @@ func run(ctx context.Context) error {
 	if cfg.SMTPAddr != "" {
 		mailer = adapters.SMTP{Addr: cfg.SMTPAddr}
 	}
-	a := &app.App{Store: adapters.Store{Pool: p.Pool, Schema: name}, Mailer: mailer, Composer: composer, Log: p.Log}
+	if cfg.SupportEmail == "" {
+		p.Log.Warn("no STOREFRONT_SUPPORT_EMAIL (nor STOREFRONT_ADMIN_EMAIL): the staff are not mailed about support messages")
+	}
+	a := &app.App{Store: adapters.Store{Pool: p.Pool, Schema: name}, Mailer: mailer, Composer: composer, Log: p.Log,
+		Support: app.Support{To: cfg.SupportEmail, URL: strings.TrimSuffix(cfg.PublicURL, "/") + "/support/{conversation_id}"}}
 	js, err := jetstream.New(p.NATS)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
 	reactions, err := ports.Reactions(reaction.Config{JetStream: js, DB: p.Pool, Logger: p.Log, Propagator: p.Tel.Propagator, Meter: p.Tel.Meter},
-		a, "identity", "ordering")
+		a, "identity", "ordering", "support")
 	if err != nil {
 		return err
 	}

@@ -115,3 +115,36 @@ func (s Store) Mails(ctx context.Context, userID string) ([]app.SentMail, error)
 	})
 	return out, err
 }
+
+// ClaimSupportMail implements app.Store: the claim is one statement, so concurrent handlers
+// of one conversation's messages cannot both win it.
+func (s Store) ClaimSupportMail(ctx context.Context, c app.SupportClaim) (bool, string, error) {
+	var subject string
+	err := s.Pool.QueryRow(ctx, `INSERT INTO `+s.table("support_mails")+` AS s (conversation_id, subject, event_id, window_start)
+			VALUES ($1, $2, $3, $4)
+		ON CONFLICT (conversation_id) DO UPDATE SET event_id = excluded.event_id, window_start = excluded.window_start, mailed = false,
+				subject = CASE WHEN excluded.subject <> '' THEN excluded.subject ELSE s.subject END
+			WHERE s.event_id <> excluded.event_id AND s.window_start <= excluded.window_start - make_interval(secs => $5)
+		RETURNING subject`, c.ConversationID, c.Subject, c.EventID, c.At, c.Window.Seconds()).Scan(&subject)
+	if err == nil {
+		return true, subject, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return false, "", err
+	}
+	// Not a new claim: the event's own claim when it is redelivered before its mail went out.
+	var owner uuid.UUID
+	var mailed bool
+	if err := s.Pool.QueryRow(ctx, `SELECT event_id, mailed, subject FROM `+s.table("support_mails")+` WHERE conversation_id = $1`,
+		c.ConversationID).Scan(&owner, &mailed, &subject); err != nil {
+		return false, "", err
+	}
+	return owner == c.EventID && !mailed, subject, nil
+}
+
+// SupportMailed implements app.Store.
+func (s Store) SupportMailed(ctx context.Context, conversationID string, eventID uuid.UUID) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE `+s.table("support_mails")+` SET mailed = true WHERE conversation_id = $1 AND event_id = $2`,
+		conversationID, eventID)
+	return err
+}

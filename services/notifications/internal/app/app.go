@@ -1,5 +1,6 @@
 // Package app is the notifier's use case: turn the identity and ordering contexts' events
-// into the customers' mails, each sent once per event. Recipients and orders are kept from
+// into the customers' mails, each sent once per event, and the support context's customer
+// messages into the staff's mails, at most one per conversation per window. Recipients and orders are kept from
 // the events themselves; the record of a sent mail is written after the send, so a crash
 // between the two may send that one mail a second time, never more (decision 017).
 package app
@@ -37,6 +38,13 @@ type Store interface {
 	Sent(ctx context.Context, eventID uuid.UUID) (bool, error)
 	RecordSent(ctx context.Context, eventID uuid.UUID, userID, orderID string, m domain.Mail) error
 	Mails(ctx context.Context, userID string) ([]SentMail, error)
+	// ClaimSupportMail takes the conversation's staff mail for the event: true when the
+	// event may send it — no mail of the conversation within the window before the event's
+	// time, or this event's own claim whose mail has not gone out — with the conversation's
+	// subject as far as known.
+	ClaimSupportMail(ctx context.Context, c SupportClaim) (mine bool, subject string, err error)
+	// SupportMailed records that the event's claimed mail went out.
+	SupportMailed(ctx context.Context, conversationID string, eventID uuid.UUID) error
 }
 
 // Mailer sends a mail.
@@ -49,7 +57,9 @@ type App struct {
 	Store    Store
 	Mailer   Mailer
 	Composer *domain.Composer
-	Log      *slog.Logger
+	// Support is where the staff's mails about support messages go.
+	Support Support
+	Log     *slog.Logger
 }
 
 // OnIdentity keeps the customers' addresses and names.

@@ -2,11 +2,13 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-smtp"
 	"github.com/google/uuid"
@@ -16,6 +18,7 @@ import (
 	"github.com/storefront/storefront/platform/testkit/pgtest"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
 	orderingv1 "github.com/storefront/storefront/proto/storefront/ordering/v1"
+	supportv1 "github.com/storefront/storefront/proto/storefront/support/v1"
 	"github.com/storefront/storefront/services/notifications/internal/adapters"
 	"github.com/storefront/storefront/services/notifications/internal/app"
 	"github.com/storefront/storefront/services/notifications/internal/domain"
@@ -143,5 +146,66 @@ func TestNotifier_SendsEachMailOnceOverSMTP(t *testing.T) {
 	mails, err := a.Store.Mails(ctx, user)
 	if err != nil || len(mails) != 3 {
 		t.Fatalf("records: %v %v", mails, err)
+	}
+}
+
+// TestNotifier_MailsTheStaffOncePerConversationWindow: a customer's first message mails the
+// staff; more messages within 10 minutes do not, a message after them does; staff messages
+// never do; a redelivered event sends nothing again, and two conversations keep their own
+// windows.
+func TestNotifier_MailsTheStaffOncePerConversationWindow(t *testing.T) {
+	addr, in := startSMTP(t)
+	db := pgtest.New(t, adapters.Migrations("notifications"))
+	composer, err := domain.NewComposer("Storefront", "https://shop.test/orders/{order_id}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &app.App{Store: adapters.Store{Pool: db.Pool, Schema: "notifications"}, Mailer: adapters.SMTP{Addr: addr}, Composer: composer,
+		Support: app.Support{To: "staff@shop.test", URL: "https://shop.test/support/{conversation_id}"}}
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	conv, other := uuid.NewString(), uuid.NewString()
+	started := func(id string, at time.Time) (es.RecordedEvent, proto.Message) {
+		return event(t, &supportv1.ConversationStarted{ConversationId: id, UserId: "ada", Subject: "Sticky E key", MessageId: "m1",
+			AuthorName: "Ada", Text: "My E key sticks.", StartedAt: at.UnixMicro()}, 1)
+	}
+	posted := func(id string, seq int32, role string, at time.Time) (es.RecordedEvent, proto.Message) {
+		return event(t, &supportv1.MessagePosted{ConversationId: id, UserId: "ada", MessageId: fmt.Sprint("m", seq), Sequence: seq,
+			AuthorRole: role, AuthorName: "Ada", Text: fmt.Sprintf("message %d", seq), PostedAt: at.UnixMicro()}, int64(seq))
+	}
+	type delivery struct {
+		ev es.RecordedEvent
+		m  proto.Message
+	}
+	var evs []delivery
+	add := func(ev es.RecordedEvent, m proto.Message) { evs = append(evs, delivery{ev, m}) }
+	add(started(conv, t0))                                    // mails
+	add(posted(conv, 2, "staff", t0.Add(time.Minute)))        // staff: never
+	add(posted(conv, 3, "customer", t0.Add(2*time.Minute)))   // within the window
+	add(started(other, t0.Add(3*time.Minute)))                // another conversation: mails
+	add(posted(conv, 4, "customer", t0.Add(9*time.Minute)))   // still within
+	add(posted(conv, 5, "customer", t0.Add(11*time.Minute)))  // the window has passed: mails
+	add(posted(conv, 6, "customer", t0.Add(12*time.Minute)))  // within the new window
+	add(posted(other, 2, "customer", t0.Add(14*time.Minute))) // other's window passed: mails
+	for range 2 {                                             // every event delivered twice
+		for _, d := range evs {
+			if err := a.OnSupport(ctx, d.ev, d.m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got := in.all()
+	want := []string{"My E key sticks.", "My E key sticks.", "message 5", "message 2"}
+	if len(got) != len(want) {
+		t.Fatalf("%d mails, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		m := got[i]
+		if len(m.to) != 1 || m.to[0] != "staff@shop.test" || !strings.Contains(m.data, w) || !strings.Contains(m.data, "Sticky E key") {
+			t.Fatalf("mail %d to %v:\n%s", i, m.to, m.data)
+		}
+	}
+	if !strings.Contains(got[2].data, "https://shop.test/support/"+conv) {
+		t.Fatalf("the mail lacks the conversation's link:\n%s", got[2].data)
 	}
 }

@@ -1,5 +1,5 @@
-// Package ports serves the notifier: its reactions to the identity and ordering contexts'
-// events, and its internal gRPC API (the mails a customer was sent).
+// Package ports serves the notifier: its reactions to the identity, ordering and support
+// contexts' events, and its internal gRPC API (the mails a customer was sent).
 package ports
 
 import (
@@ -13,16 +13,26 @@ import (
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
 	notificationsv1 "github.com/storefront/storefront/proto/storefront/notifications/v1"
 	orderingv1 "github.com/storefront/storefront/proto/storefront/ordering/v1"
+	supportv1 "github.com/storefront/storefront/proto/storefront/support/v1"
 	"github.com/storefront/storefront/services/notifications/internal/app"
 )
 
 // Reactions returns the runner of the notifier's reactions: to identity's public events
 // (who the customers are) and to ordering's (what to tell them). identity and ordering name
 // the contexts' JetStream streams ("identity", "ordering", or a test's prefixed ones).
-func Reactions(cfg reaction.Config, a *app.App, identity, ordering string) (*reaction.Runner, error) {
+func Reactions(cfg reaction.Config, a *app.App, identity, ordering, support string) (*reaction.Runner, error) {
 	ids := events.NewRegistry().Register(identityv1.PublicEvents()...)
 	orders := events.NewRegistry().Register(orderingv1.Events()...)
+	chats := events.NewRegistry().Register(supportv1.Events()...)
 	return reaction.New(cfg,
+		reaction.Reaction{Name: "notify_support", Context: support, Types: events.TypeNames(&supportv1.ConversationStarted{}, &supportv1.MessagePosted{}),
+			Concurrency: 4, Handle: func(ctx context.Context, ev es.RecordedEvent) error {
+				m, err := chats.Decode(ev)
+				if err != nil {
+					return fmt.Errorf("%w: %v", reaction.ErrPermanent, err)
+				}
+				return a.OnSupport(ctx, ev, m)
+			}},
 		reaction.Reaction{Name: "notify_identity", Context: identity, Types: events.TypeNames(&identityv1.UserRegistered{}, &identityv1.ProfileUpdated{}),
 			Concurrency: 4, Handle: func(ctx context.Context, ev es.RecordedEvent) error {
 				m, err := ids.Decode(ev)
