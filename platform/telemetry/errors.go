@@ -37,8 +37,8 @@ func WithErrorReports(l *slog.Logger, service string, r ErrorReports) (*slog.Log
 	}
 	client, err := sentry.NewClient(sentry.ClientOptions{
 		Dsn: r.DSN, Environment: r.Environment, Release: r.Release, ServerName: service,
-		// The logs carry the detail; reports need no local variables or request bodies.
-		AttachStacktrace: false, SendDefaultPII: false,
+		// The logs carry the detail; reports need no stack of the logging call.
+		AttachStacktrace: false,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("SENTRY_DSN: %w", err)
