@@ -12,7 +12,7 @@ TOOLS      := $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/p
 MODULES    := $(shell go list -m -f '{{.Dir}}' | sed 's|^$(CURDIR)|.|')
 PKGS       := $(addsuffix /...,$(MODULES))
 # Binaries `make run` starts: the launcher and every process of the fleet.
-FLEET      := ./cmd/storefront ./gateway/cmd/gateway ./services/identity/cmd/identity ./services/catalog/cmd/catalog ./services/cart/cmd/cart ./services/payments/cmd/payments ./services/ordering/cmd/ordering ./services/notifications/cmd/notifications ./services/reviews/cmd/reviews ./services/content/cmd/content ./services/support/cmd/support ./projections/cmd/projector
+FLEET      := ./cmd/storefront ./gateway/cmd/gateway ./services/identity/cmd/identity ./services/catalog/cmd/catalog ./services/cart/cmd/cart ./services/payments/cmd/payments ./services/ordering/cmd/ordering ./services/notifications/cmd/notifications ./services/reviews/cmd/reviews ./services/content/cmd/content ./services/support/cmd/support ./services/operations/cmd/operations ./projections/cmd/projector
 GO_TEST_FLAGS ?= -race -count=1 -timeout 20m
 FUZZTIME ?= 10s
 

@@ -31,6 +31,8 @@ func fleet() []process {
 		{name: "notifications", binary: "notifications", grpcAddrEnv: "STOREFRONT_NOTIFICATIONS_ADDR"},
 		{name: "reviews", binary: "reviews", grpcAddrEnv: "STOREFRONT_REVIEWS_ADDR"},
 		{name: "content", binary: "content", grpcAddrEnv: "STOREFRONT_CONTENT_ADDR"},
+		// Before the projector: the audit read model reads its event store.
+		{name: "operations", binary: "operations", grpcAddrEnv: "STOREFRONT_OPERATIONS_ADDR"},
 		// Ready once every read model is built, so the catalog's, the cart's and the blog's queries find theirs.
 		{name: "projector", binary: "projector", readyPath: "/readyz"},
 		{name: "gateway", binary: "gateway", http: true},

@@ -85,6 +85,9 @@ type Config struct {
 	// LagInterval is how often a consumer's pending count is sampled and recorded.
 	// Default 15s.
 	LagInterval time.Duration
+	// RequestInterval is how often Run looks for operators' requests: rebuilds asked for its
+	// projections, and redrives or discards asked for their dead letters. Default 1s.
+	RequestInterval time.Duration
 
 	// Committed, if set, is told that a projection's read model changed for readers: after
 	// each live batch of it that committed, and after a rebuild switched a new generation
@@ -140,6 +143,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.RebuildBatchSize == 0 {
 		c.RebuildBatchSize = 2000
+	}
+	if c.RequestInterval <= 0 {
+		c.RequestInterval = time.Second
 	}
 	if c.LagInterval == 0 {
 		c.LagInterval = 15 * time.Second

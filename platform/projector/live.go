@@ -483,7 +483,8 @@ func (r *Runtime) reportParked(ctx context.Context, p Projection, it *item) {
 	r.log.ErrorContext(ctx, "event parked", attrs...)
 }
 
-// sampleLag records how many messages of the context the consumer has yet to receive.
+// sampleLag records how many messages of the context the consumer has yet to receive, and
+// since when the oldest it has not acknowledged waits.
 func (r *Runtime) sampleLag(ctx context.Context, p Projection, bc string, cons jetstream.Consumer) {
 	info, err := cons.Info(ctx)
 	if err != nil {
@@ -491,11 +492,21 @@ func (r *Runtime) sampleLag(ctx context.Context, p Projection, bc string, cons j
 		return
 	}
 	r.metrics.setLag(p.Name(), bc, int64(info.NumPending))
-	_, err = r.pool.Exec(ctx, `INSERT INTO projector.consumers AS c (projection, context, consumer, num_pending, ack_pending, redelivered)
-		VALUES ($1, $2, $3, $4, $5, $6)
+	var oldest *time.Time // when the oldest message not yet acknowledged was published
+	if info.NumPending+uint64(info.NumAckPending) > 0 {
+		if s, err := r.cfg.JetStream.Stream(ctx, r.cfg.StreamName(bc)); err == nil {
+			if m, err := s.GetMsg(ctx, info.AckFloor.Stream+1, jetstream.WithGetMsgSubject(bc+".>")); err == nil {
+				oldest = &m.Time
+			}
+		}
+	}
+	_, err = r.pool.Exec(ctx, `INSERT INTO projector.consumers AS c (projection, context, consumer, num_pending, ack_pending,
+			redelivered, oldest_pending_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (projection, context) DO UPDATE SET consumer = EXCLUDED.consumer, num_pending = EXCLUDED.num_pending,
-			ack_pending = EXCLUDED.ack_pending, redelivered = EXCLUDED.redelivered, sampled_at = now()`,
-		p.Name(), bc, info.Name, int64(info.NumPending), int64(info.NumAckPending), int64(info.NumRedelivered))
+			ack_pending = EXCLUDED.ack_pending, redelivered = EXCLUDED.redelivered, oldest_pending_at = EXCLUDED.oldest_pending_at,
+			sampled_at = now()`,
+		p.Name(), bc, info.Name, int64(info.NumPending), int64(info.NumAckPending), int64(info.NumRedelivered), oldest)
 	if err != nil {
 		r.log.DebugContext(ctx, "recording consumer lag failed", "projection", p.Name(), "context", bc, "err", err)
 	}

@@ -2,7 +2,6 @@ package projector
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -117,6 +116,11 @@ type ParkedEvent struct {
 	// Metadata is the event's envelope as natsbus message headers.
 	Metadata map[string]string
 	ParkedAt time.Time
+	// Attempts counts the times it was handled and failed: 1 when parked, one more for each
+	// redrive that failed again.
+	Attempts int
+	// Requested is an operator's pending request for it ("" when none).
+	Requested Action
 }
 
 // Parked lists the projection's unresolved parked events, oldest first. Parked events of
@@ -125,30 +129,12 @@ func (r *Runtime) Parked(ctx context.Context, name string) ([]ParkedEvent, error
 	if _, err := r.projection(name); err != nil {
 		return nil, err
 	}
-	rows, err := r.pool.Query(ctx, `SELECT id, projection, generation, reason, error, event_id, stream_id, version,
-			event_type, schema_version, subject, payload, metadata, parked_at
+	rows, err := r.pool.Query(ctx, `SELECT `+parkedColumns+`
 		FROM projector.parked WHERE projection = $1 AND resolved_at IS NULL ORDER BY id`, name)
 	if err != nil {
 		return nil, fmt.Errorf("projector: parked events of %s: %w", name, err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ParkedEvent, error) {
-		var (
-			e      ParkedEvent
-			id     *uuid.UUID
-			reason string
-			meta   []byte
-		)
-		err := row.Scan(&e.ID, &e.Projection, &e.Generation, &reason, &e.Error, &id, &e.StreamID, &e.Version,
-			&e.Type, &e.SchemaVersion, &e.Subject, &e.Payload, &meta, &e.ParkedAt)
-		if err != nil {
-			return e, err
-		}
-		e.Reason = ParkReason(reason)
-		if id != nil {
-			e.EventID = *id
-		}
-		return e, json.Unmarshal(meta, &e.Metadata)
-	})
+	out, err := pgx.CollectRows(rows, scanParked)
 	if err != nil {
 		return nil, fmt.Errorf("projector: parked events of %s: %w", name, err)
 	}

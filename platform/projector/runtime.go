@@ -99,7 +99,8 @@ func (r *Runtime) projection(name string) (Projection, error) {
 
 // Run builds every projection that has no active generation yet (from the event stores,
 // as Rebuild does; another process's build is waited for), then consumes their contexts'
-// JetStream streams until ctx is done. It returns nil after ctx is cancelled, or the error
+// JetStream streams until ctx is done, carrying out operators' requests meanwhile (rebuilds,
+// and redrives or discards of dead letters: see RequestRebuild and RequestDeadLetter). It returns nil after ctx is cancelled, or the error
 // of a failed first build. Failures of the live consumers (JetStream or PostgreSQL
 // unavailable) are logged and retried with back-off; they never stop Run.
 func (r *Runtime) Run(ctx context.Context) error {
@@ -114,6 +115,9 @@ func (r *Runtime) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := r.recordContexts(ctx); err != nil {
+		r.log.WarnContext(ctx, "recording the projections' contexts failed", "err", err)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -121,6 +125,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 		once     sync.Once
 		firstErr error
 	)
+	wg.Go(func() { r.serveRequests(ctx) })
 	for _, p := range r.projections {
 		for _, c := range contextsOf(p) {
 			wg.Go(func() {

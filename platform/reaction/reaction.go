@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -89,6 +90,9 @@ type Config struct {
 	// TimerTimeout bounds one timer handler (default 30s); past it the handler's context
 	// ends and the timer is retried.
 	TimerTimeout time.Duration
+	// RequestInterval is how often operators' requests for the runner's dead letters
+	// (redrive, discard) are looked for (default 1s).
+	RequestInterval time.Duration
 }
 
 // Runner runs reactions and timers.
@@ -126,6 +130,9 @@ func New(cfg Config, reactions ...Reaction) (*Runner, error) {
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 250 * time.Millisecond
 	}
+	if cfg.RequestInterval <= 0 {
+		cfg.RequestInterval = time.Second
+	}
 	if cfg.TimerTimeout <= 0 {
 		cfg.TimerTimeout = 30 * time.Second
 	}
@@ -148,7 +155,8 @@ func New(cfg Config, reactions ...Reaction) (*Runner, error) {
 	return &Runner{cfg: cfg, log: cfg.Logger, metrics: metrics, reactions: reactions, timers: map[string]TimerHandler{}}, nil
 }
 
-// Run consumes every reaction's events and fires due timers until ctx ends.
+// Run consumes every reaction's events, fires due timers and carries out operators' requests
+// for their dead letters until ctx ends.
 func (r *Runner) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	for _, re := range r.reactions {
@@ -156,6 +164,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	if len(r.timers) > 0 {
 		g.Go(func() error { return r.fireTimers(ctx) })
+	}
+	if len(r.reactions)+len(r.timers) > 0 {
+		g.Go(func() error { return r.serveRequests(ctx) })
 	}
 	err := g.Wait()
 	if errors.Is(err, context.Canceled) {
@@ -264,11 +275,7 @@ func (r *Runner) deliver(ctx context.Context, re Reaction, msg jetstream.Msg, lo
 		_ = msg.Ack()
 		return
 	}
-	hctx := r.cfg.Propagator.Extract(ctx, propagation.HeaderCarrier(msg.Headers()))
-	hctx = reqctx.With(hctx, reqctx.Info{CorrelationID: ev.Metadata.CorrelationID, CausationID: ev.ID.String()})
-	// The cause is the event as this reaction sees it: two reactions to one event that save
-	// the same stream must not take each other's effects for their own.
-	hctx = aggregate.CausedBy(hctx, uuid.NewSHA1(ev.ID, []byte("reaction/"+re.Name)))
+	hctx := r.handlerContext(ctx, re, msg.Headers(), ev)
 	_ = msg.InProgress() // its AckWait starts now, not when the batch was fetched
 	err = call(hctx, re.Handle, ev)
 	switch {
@@ -292,6 +299,16 @@ func (r *Runner) deliver(ctx context.Context, re Reaction, msg jetstream.Msg, lo
 	delay := r.cfg.RetryDelays[delivered-1]
 	log.WarnContext(ctx, "reaction failed; retrying later", "event_id", ev.ID, "type", ev.Type, "attempt", delivered, "in", delay, "err", err)
 	_ = msg.NakWithDelay(delay)
+}
+
+// handlerContext is the context a reaction's handler runs in for ev: the event's trace, its
+// correlation id and the event as the causation, and the cause its saves derive ids from.
+func (r *Runner) handlerContext(ctx context.Context, re Reaction, headers nats.Header, ev es.RecordedEvent) context.Context {
+	hctx := r.cfg.Propagator.Extract(ctx, propagation.HeaderCarrier(headers))
+	hctx = reqctx.With(hctx, reqctx.Info{CorrelationID: ev.Metadata.CorrelationID, CausationID: ev.ID.String()})
+	// The cause is the event as this reaction sees it: two reactions to one event that save
+	// the same stream must not take each other's effects for their own.
+	return aggregate.CausedBy(hctx, uuid.NewSHA1(ev.ID, []byte("reaction/"+re.Name)))
 }
 
 // call runs h, turning a panic into an error.
@@ -320,4 +337,92 @@ func (r *Runner) park(ctx context.Context, re Reaction, msg jetstream.Msg, ev es
 	r.metrics.parkedOne(ctx, re.Name)
 	log.ErrorContext(ctx, "event parked", "parked_id", id, "reason", reason, "event_id", ev.ID, "type", ev.Type, "stream", ev.StreamID, "err", cause)
 	_ = msg.Ack()
+}
+
+// serveRequests carries out operators' requests for this runner's dead letters until ctx
+// ends (decision 023): a reaction's event is handled again as on its delivery (same derived
+// ids, so an effect it had already made is kept once), a timer is scheduled again to fire
+// now; a discarded one is resolved. A redrive that fails again stays parked with its new error.
+func (r *Runner) serveRequests(ctx context.Context) error {
+	consumers := make([]string, 0, len(r.reactions)+len(r.timers))
+	for _, re := range r.reactions {
+		consumers = append(consumers, "reaction:"+re.Name)
+	}
+	for kind := range r.timers {
+		consumers = append(consumers, "timer:"+kind)
+	}
+	tick := time.NewTicker(r.cfg.RequestInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		asked, err := projector.Requested(ctx, r.cfg.DB, consumers, 100)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.log.WarnContext(ctx, "reading the dead-letter requests failed", "err", err)
+			}
+			continue
+		}
+		for _, e := range asked {
+			if err := r.carryOut(ctx, e); err != nil && ctx.Err() == nil {
+				r.log.WarnContext(ctx, "carrying out a dead-letter request failed", "parked_id", e.ID, "err", err)
+			}
+		}
+	}
+}
+
+// carryOut redrives or discards one dead letter.
+func (r *Runner) carryOut(ctx context.Context, e projector.ParkedEvent) error {
+	if e.Requested == projector.ActionDiscard {
+		return projector.Resolve(ctx, r.cfg.DB, e)
+	}
+	if kind, ok := strings.CutPrefix(e.Projection, "timer:"); ok {
+		return r.redriveTimer(ctx, kind, e)
+	}
+	name := strings.TrimPrefix(e.Projection, "reaction:")
+	i := slices.IndexFunc(r.reactions, func(re Reaction) bool { return re.Name == name })
+	if i < 0 {
+		return nil // not this runner's
+	}
+	re := r.reactions[i]
+	headers := nats.Header{}
+	for k, v := range e.Metadata {
+		headers.Set(k, v)
+	}
+	ev, err := natsbus.Decode(headers, e.Payload)
+	if err != nil {
+		return projector.FailedAgain(ctx, r.cfg.DB, e, fmt.Errorf("cannot be decoded, so not redriven (discard it): %w", err))
+	}
+	if err := call(r.handlerContext(ctx, re, headers, ev), re.Handle, ev); err != nil {
+		r.log.WarnContext(ctx, "redriven event failed again; it stays parked", "reaction", re.Name, "parked_id", e.ID,
+			"event_id", ev.ID, "err", err)
+		return projector.FailedAgain(ctx, r.cfg.DB, e, err)
+	}
+	r.log.InfoContext(ctx, "dead letter redriven", "reaction", re.Name, "parked_id", e.ID, "event_id", ev.ID)
+	return projector.Resolve(ctx, r.cfg.DB, e)
+}
+
+// redriveTimer schedules a parked timer again, due now, and resolves its dead letter, in one
+// transaction.
+func (r *Runner) redriveTimer(ctx context.Context, kind string, e projector.ParkedEvent) error {
+	tx, err := r.cfg.DB.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	t := Timer{ID: e.EventID, Kind: kind, Key: strings.TrimPrefix(e.StreamID, "timer-"), DueAt: time.Now(), Payload: e.Payload}
+	if err := Schedule(ctx, tx, r.cfg.Schema, t); err != nil {
+		return err
+	}
+	if err := projector.Resolve(ctx, tx, e); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	r.log.InfoContext(ctx, "parked timer scheduled again", "kind", kind, "parked_id", e.ID, "timer", e.EventID)
+	return nil
 }

@@ -119,7 +119,7 @@ func (e *env) publish(stream string, m proto.Message) es.RecordedEvent {
 func (e *env) run(timers map[string]reaction.TimerHandler, reactions ...reaction.Reaction) (stop func()) {
 	e.t.Helper()
 	r, err := reaction.New(reaction.Config{JetStream: e.nats.JS, DB: e.db.Pool, Schema: schema, FetchWait: 100 * time.Millisecond, Meter: e.meter,
-		PollInterval: 20 * time.Millisecond, RetryDelays: []time.Duration{20 * time.Millisecond, 40 * time.Millisecond}}, reactions...)
+		PollInterval: 20 * time.Millisecond, RequestInterval: 20 * time.Millisecond, RetryDelays: []time.Duration{20 * time.Millisecond, 40 * time.Millisecond}}, reactions...)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	contentv1 "github.com/storefront/storefront/proto/storefront/content/v1"
 	identityv1 "github.com/storefront/storefront/proto/storefront/identity/v1"
 	notificationsv1 "github.com/storefront/storefront/proto/storefront/notifications/v1"
+	operationsv1 "github.com/storefront/storefront/proto/storefront/operations/v1"
 	orderingv1 "github.com/storefront/storefront/proto/storefront/ordering/v1"
 	paymentsv1 "github.com/storefront/storefront/proto/storefront/payments/v1"
 	reviewsv1 "github.com/storefront/storefront/proto/storefront/reviews/v1"
@@ -43,6 +44,7 @@ func All() []Backend {
 		{"reviews", "STOREFRONT_REVIEWS_ADDR", reviewsv1.File_storefront_reviews_v1_reviews_proto.Services().ByName("ReviewService"), reviewsv1.RegisterReviewServiceHandler},
 		{"content", "STOREFRONT_CONTENT_ADDR", contentv1.File_storefront_content_v1_content_proto.Services().ByName("ContentService"), contentv1.RegisterContentServiceHandler},
 		{"support", "STOREFRONT_SUPPORT_ADDR", supportv1.File_storefront_support_v1_support_proto.Services().ByName("SupportService"), supportv1.RegisterSupportServiceHandler},
+		{"operations", "STOREFRONT_OPERATIONS_ADDR", operationsv1.File_storefront_operations_v1_operations_proto.Services().ByName("OperationsService"), operationsv1.RegisterOperationsServiceHandler},
 	}
 }
 

@@ -35,6 +35,7 @@ import (
 	"github.com/storefront/storefront/platform/pgmigrate"
 	"github.com/storefront/storefront/platform/projector"
 	"github.com/storefront/storefront/platform/telemetry"
+	"github.com/storefront/storefront/projections/audit"
 	"github.com/storefront/storefront/projections/cart"
 	"github.com/storefront/storefront/projections/catalog"
 	"github.com/storefront/storefront/projections/content"
@@ -93,7 +94,7 @@ func loadConfig(env *config.Env, needNATS bool) (Config, error) {
 
 // projections lists the read models this process runs.
 func projections() []projector.Projection {
-	return []projector.Projection{catalog.New(), cart.New(), ordering.New(), reviews.New(), content.New(), support.New()}
+	return []projector.Projection{catalog.New(), cart.New(), ordering.New(), reviews.New(), content.New(), support.New(), audit.New()}
 }
 
 const usage = "usage: projector [migrate | rebuild <projection>]"
