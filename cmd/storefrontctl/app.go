@@ -103,6 +103,9 @@ Shell completion: 'storefrontctl completion bash|zsh|fish|powershell --help'.
 		SilenceUsage:  true,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
 			a.started = true
+			if a.timeout < 0 {
+				return usageErrorf("--timeout must not be negative")
+			}
 			return nil
 		},
 	}
@@ -181,9 +184,6 @@ func (a *app) httpClient() *http.Client {
 
 // client is the API client, authenticated by --token, STOREFRONT_TOKEN or the stored login.
 func (a *app) client() (*apiClient, error) {
-	if a.timeout < 0 {
-		return nil, usageErrorf("--timeout must not be negative")
-	}
 	base, err := a.baseURL()
 	if err != nil {
 		return nil, err

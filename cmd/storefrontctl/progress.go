@@ -112,7 +112,6 @@ func newBarReporter(w io.Writer, name string) *barReporter {
 		progressbar.OptionSetPredictTime(false),
 		progressbar.OptionSetElapsedTime(false),
 		progressbar.OptionSetRenderBlankState(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
 	)
 	return &barReporter{w: w, name: name, bar: bar}
 }
@@ -120,8 +119,9 @@ func newBarReporter(w io.Writer, name string) *barReporter {
 func (r *barReporter) waiting() {}
 
 func (r *barReporter) progress(s progressSnapshot) {
-	r.bar.Describe(r.name + ": " + s.text())
+	// Each call draws the bar: the second frame shows both changes.
 	_ = r.bar.Set64(int64(math.Floor(s.fraction * barScale)))
+	r.bar.Describe(r.name + ": " + s.text())
 }
 
 func (r *barReporter) done(line string) {
