@@ -11,8 +11,9 @@ TOOLS      := $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/p
 # would cover the root module only.
 MODULES    := $(shell go list -m -f '{{.Dir}}' | sed 's|^$(CURDIR)|.|')
 PKGS       := $(addsuffix /...,$(MODULES))
-# Binaries `make run` starts: the launcher and every process of the fleet.
-FLEET      := ./cmd/storefront ./gateway/cmd/gateway ./services/identity/cmd/identity ./services/catalog/cmd/catalog ./services/cart/cmd/cart ./services/payments/cmd/payments ./services/ordering/cmd/ordering ./services/notifications/cmd/notifications ./services/reviews/cmd/reviews ./services/content/cmd/content ./services/support/cmd/support ./services/operations/cmd/operations ./projections/cmd/projector
+# Binaries `make build` builds: the launcher, every process of the fleet it starts, and the
+# operators' CLI (storefrontctl, not started by `make run`).
+FLEET      := ./cmd/storefront ./gateway/cmd/gateway ./services/identity/cmd/identity ./services/catalog/cmd/catalog ./services/cart/cmd/cart ./services/payments/cmd/payments ./services/ordering/cmd/ordering ./services/notifications/cmd/notifications ./services/reviews/cmd/reviews ./services/content/cmd/content ./services/support/cmd/support ./services/operations/cmd/operations ./projections/cmd/projector ./cmd/storefrontctl
 GO_TEST_FLAGS ?= -race -count=1 -timeout 20m
 FUZZTIME ?= 10s
 
