@@ -28,15 +28,7 @@ func TestCheckout(t *testing.T) {
 	f := startFleet(t,
 		"STOREFRONT_RATE_LIMIT_AUTH=1000/1m", "STOREFRONT_RATE_LIMIT_API=10000/1m", "STOREFRONT_RATE_LIMIT_ADMIN=10000/1m",
 		"STOREFRONT_ADMIN_EMAIL="+adminEmail, "STOREFRONT_ADMIN_PASSWORD="+adminPassword)
-	r := f.do(t, "POST", "/api/v1/auth/login", map[string]string{"email": adminEmail, "password": adminPassword}, "")
-	if r.status != 200 {
-		t.Fatalf("admin login: %d %s", r.status, r.body)
-	}
-	admin := r.json(t)["access_token"].(string)
-	email, pair := register(t, f, "buyer")
-	c := checkoutClient{f: f, admin: admin, buyer: pair["access_token"].(string), buyerEmail: email}
-	c.cart = cartClient{f: f, catalog: catalogClient{f: f, admin: admin, customer: c.buyer}, shopper: c.buyer, other: c.buyer}
-	c.category = c.cart.catalog.category(t, "")
+	c := newCheckout(t, f, "buyer")
 
 	t.Run("paid", c.testPaid)
 	t.Run("declined", c.testDeclined)
@@ -49,6 +41,21 @@ func TestCheckout(t *testing.T) {
 	t.Run("ship, deliver, return", c.testReturn)
 	t.Run("stripe webhook", c.testStripeWebhook)
 	t.Run("admin views and analytics", c.testAdmin)
+}
+
+// newCheckout signs the admin in, registers a buyer and makes a category for the products.
+func newCheckout(t *testing.T, f *fleet, buyer string) checkoutClient {
+	t.Helper()
+	r := f.do(t, "POST", "/api/v1/auth/login", map[string]string{"email": adminEmail, "password": adminPassword}, "")
+	if r.status != 200 {
+		t.Fatalf("admin login: %d %s", r.status, r.body)
+	}
+	admin := r.json(t)["access_token"].(string)
+	email, pair := register(t, f, buyer)
+	c := checkoutClient{f: f, admin: admin, buyer: pair["access_token"].(string), buyerEmail: email}
+	c.cart = cartClient{f: f, catalog: catalogClient{f: f, admin: admin, customer: c.buyer}, shopper: c.buyer, other: c.buyer}
+	c.category = c.cart.catalog.category(t, "")
+	return c
 }
 
 type checkoutClient struct {
