@@ -82,8 +82,8 @@ type Config struct {
 	AsyncCommit bool
 	// RebuildBatchSize is how many events a rebuild reads and commits at a time. Default 2000.
 	RebuildBatchSize int
-	// LagInterval is how often a consumer's pending count is sampled and recorded.
-	// Default 15s.
+	// LagInterval is how often a consumer's pending count, position and oldest pending
+	// message are sampled and recorded. Default 5s.
 	LagInterval time.Duration
 	// RequestInterval is how often Run looks for operators' requests: rebuilds asked for its
 	// projections, and redrives or discards asked for their dead letters. Default 1s.
@@ -148,7 +148,7 @@ func (c *Config) setDefaults() {
 		c.RequestInterval = time.Second
 	}
 	if c.LagInterval == 0 {
-		c.LagInterval = 15 * time.Second
+		c.LagInterval = 5 * time.Second
 	}
 }
 

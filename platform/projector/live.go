@@ -233,7 +233,7 @@ func (r *Runtime) receive(ctx context.Context, p Projection, spanName string, m 
 	if decodeErr != nil {
 		ev.Payload = m.Data() // kept with the parked message
 	}
-	parent := r.prop.Extract(ctx, headerCarrier(m.Headers()))
+	parent := r.prop.Extract(ctx, natsbus.HeaderCarrier(m.Headers()))
 	ictx, span := r.tracer.Start(parent, spanName, trace.WithSpanKind(trace.SpanKindConsumer))
 	// Attributes only for a span that records: an unsampled event (most, in production; every
 	// one without a tracer) should not pay for them.
@@ -501,12 +501,13 @@ func (r *Runtime) sampleLag(ctx context.Context, p Projection, bc string, cons j
 		}
 	}
 	_, err = r.pool.Exec(ctx, `INSERT INTO projector.consumers AS c (projection, context, consumer, num_pending, ack_pending,
-			redelivered, oldest_pending_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+			redelivered, oldest_pending_at, ack_floor)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (projection, context) DO UPDATE SET consumer = EXCLUDED.consumer, num_pending = EXCLUDED.num_pending,
 			ack_pending = EXCLUDED.ack_pending, redelivered = EXCLUDED.redelivered, oldest_pending_at = EXCLUDED.oldest_pending_at,
-			sampled_at = now()`,
-		p.Name(), bc, info.Name, int64(info.NumPending), int64(info.NumAckPending), int64(info.NumRedelivered), oldest)
+			ack_floor = EXCLUDED.ack_floor, sampled_at = now()`,
+		p.Name(), bc, info.Name, int64(info.NumPending), int64(info.NumAckPending), int64(info.NumRedelivered), oldest,
+		int64(info.AckFloor.Stream))
 	if err != nil {
 		r.log.DebugContext(ctx, "recording consumer lag failed", "projection", p.Name(), "context", bc, "err", err)
 	}

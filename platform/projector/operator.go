@@ -51,6 +51,10 @@ type Overview struct {
 	Progress
 	// Contexts are the contexts it reads, as its runtime last recorded them.
 	Contexts []string
+	// LivePosition is where its live consumers stand: the sum over its contexts of the
+	// JetStream stream sequence below which they acknowledged everything, as last sampled
+	// (approximately the events applied live; 0 before the first sample).
+	LivePosition int64
 	// LagSeconds is the age of the oldest message its live consumers had yet to apply when
 	// last sampled, measured now; 0 when they were caught up.
 	LagSeconds float64
@@ -71,10 +75,10 @@ func Overviews(ctx context.Context, db DB) ([]Overview, error) {
 	rows, err := db.Query(ctx, `SELECT p.name, p.state, p.active_generation, p.building_generation, p.rebuild_position,
 			p.rebuild_total, p.rebuild_applied, p.rebuild_rate, p.rebuild_eta_seconds, p.rebuild_started_at,
 			p.switched_at, p.last_error, p.updated_at, p.contexts, p.rebuild_requested_at,
-			coalesce(c.pending, 0)::bigint, coalesce(extract(epoch FROM now() - c.oldest), 0)::float8,
+			coalesce(c.pending, 0)::bigint, coalesce(extract(epoch FROM now() - c.oldest), 0)::float8, coalesce(c.acked, 0)::bigint,
 			(SELECT count(*) FROM projector.parked AS k WHERE k.projection = p.name AND k.resolved_at IS NULL)::int
 		FROM projector.projections AS p
-		LEFT JOIN (SELECT projection, sum(num_pending) AS pending, min(oldest_pending_at) AS oldest
+		LEFT JOIN (SELECT projection, sum(num_pending) AS pending, min(oldest_pending_at) AS oldest, sum(ack_floor) AS acked
 			FROM projector.consumers GROUP BY projection) AS c ON c.projection = p.name
 		ORDER BY p.name`)
 	if err != nil {
@@ -89,7 +93,7 @@ func Overviews(ctx context.Context, db DB) ([]Overview, error) {
 		)
 		err := row.Scan(&o.Projection, &state, &active, &building, &o.Position, &o.Total, &o.Applied, &o.EventsPerSecond,
 			&o.ETASeconds, &started, &switched, &o.Error, &o.UpdatedAt, &o.Contexts, &requested, &o.Lag, &o.LagSeconds,
-			&o.DeadLetters)
+			&o.LivePosition, &o.DeadLetters)
 		o.State = State(state)
 		o.ActiveGeneration, o.BuildingGeneration = deref(active), deref(building)
 		o.StartedAt, o.SwitchedAt, o.RebuildRequestedAt = derefTime(started), derefTime(switched), derefTime(requested)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
-	"go.opentelemetry.io/otel/propagation"
 
 	"github.com/storefront/storefront/platform/bus/natsbus"
 )
@@ -246,7 +245,7 @@ func (r *Runtime) reapply(ctx context.Context, tx pgx.Tx, p Projection, schema s
 	if err != nil {
 		return fmt.Errorf("cannot be decoded, so not redriven (discard it): %w", err)
 	}
-	hctx := r.prop.Extract(ctx, propagation.HeaderCarrier(headers))
+	hctx := r.prop.Extract(ctx, natsbus.HeaderCarrier(headers))
 	sp, err := tx.Begin(ctx)
 	if err != nil {
 		return err

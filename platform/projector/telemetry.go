@@ -4,10 +4,8 @@ import (
 	"context"
 	"sync"
 
-	"github.com/nats-io/nats.go"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/propagation"
 )
 
 // instrumentation is the scope name of the runtime's meter and tracer.
@@ -111,20 +109,4 @@ func (m *metrics) setRebuild(p Progress, running bool) {
 	} else {
 		delete(m.rebuilds, p.Projection)
 	}
-}
-
-// headerCarrier lets a propagator read NATS headers, whose keys are case-sensitive (the
-// envelope uses the W3C lower-case names), unlike propagation.HeaderCarrier's.
-type headerCarrier nats.Header
-
-var _ propagation.TextMapCarrier = headerCarrier(nil)
-
-func (h headerCarrier) Get(key string) string { return nats.Header(h).Get(key) }
-func (h headerCarrier) Set(key, value string) { nats.Header(h).Set(key, value) }
-func (h headerCarrier) Keys() []string {
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	return keys
 }

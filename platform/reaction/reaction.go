@@ -304,7 +304,7 @@ func (r *Runner) deliver(ctx context.Context, re Reaction, msg jetstream.Msg, lo
 // handlerContext is the context a reaction's handler runs in for ev: the event's trace, its
 // correlation id and the event as the causation, and the cause its saves derive ids from.
 func (r *Runner) handlerContext(ctx context.Context, re Reaction, headers nats.Header, ev es.RecordedEvent) context.Context {
-	hctx := r.cfg.Propagator.Extract(ctx, propagation.HeaderCarrier(headers))
+	hctx := r.cfg.Propagator.Extract(ctx, natsbus.HeaderCarrier(headers))
 	hctx = reqctx.With(hctx, reqctx.Info{CorrelationID: ev.Metadata.CorrelationID, CausationID: ev.ID.String()})
 	// The cause is the event as this reaction sees it: two reactions to one event that save
 	// the same stream must not take each other's effects for their own.

@@ -9,8 +9,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/storefront/storefront/platform/bus/natsbus"
 	"github.com/storefront/storefront/platform/es"
 	"github.com/storefront/storefront/platform/projector"
 	"github.com/storefront/storefront/platform/reaction"
@@ -109,5 +112,31 @@ func TestReaction_OperatorsRedriveAndDiscardDeadLetters(t *testing.T) {
 	}
 	if fmt.Sprint(resolutions) != "[discarded redriven redriven]" {
 		t.Errorf("resolutions %v", resolutions)
+	}
+}
+
+// The handler runs in the event's trace: the message's W3C headers (lower-case, as the
+// envelope writes them) are read, so the reaction's calls and saves join the user's trace.
+func TestReaction_HandlerRunsInTheEventsTrace(t *testing.T) {
+	e := newEnv(t)
+	got := make(chan trace.SpanContext, 1)
+	e.run(nil, reaction.Reaction{Name: "traced", Context: e.context, Handle: func(ctx context.Context, ev es.RecordedEvent) error {
+		got <- trace.SpanContextFromContext(ctx)
+		return nil
+	}})
+	const traceID, spanID = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+	payload, _ := proto.Marshal(wrapperspb.Int64(1))
+	ev := es.RecordedEvent{ID: uuid.New(), StreamID: "order-t", Version: 1, Type: "google.protobuf.Int64Value", SchemaVersion: 1,
+		Payload: payload, RecordedAt: time.Now().UTC(), Metadata: es.Metadata{TraceParent: "00-" + traceID + "-" + spanID + "-01"}}
+	if _, err := e.nats.JS.PublishMsg(t.Context(), natsbus.Encode(natsbus.Subject(e.context, ev), ev)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case sc := <-got:
+		if sc.TraceID().String() != traceID || sc.SpanID().String() != spanID || !sc.IsRemote() {
+			t.Errorf("handler's span context %v, want the event's trace %s", sc, traceID)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("not handled")
 	}
 }

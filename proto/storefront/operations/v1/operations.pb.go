@@ -28,8 +28,9 @@ const (
 type Projection struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// The owning contexts' event-store positions the active generation has reached (a sum of
-	// their global sequence numbers, approximately an event count).
+	// Where the live consumers stand: the sum over the contexts of the JetStream stream
+	// sequence below which they have acknowledged every message, as last sampled
+	// (approximately the number of events applied live).
 	Position float64 `protobuf:"fixed64,2,opt,name=position,proto3" json:"position,omitempty"`
 	// Messages the live consumers have yet to receive (JetStream's pending count, as sampled).
 	Lag float64 `protobuf:"fixed64,3,opt,name=lag,proto3" json:"lag,omitempty"`

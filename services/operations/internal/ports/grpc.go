@@ -133,16 +133,22 @@ func (s GRPC) ListAudit(ctx context.Context, r *operationsv1.ListAuditRequest) (
 	return out, nil
 }
 
+// rfc3339 writes a time in RFC 3339 with microseconds, always six digits, so that times
+// sort as strings.
 func rfc3339(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
 }
 
 // Projection renders a projection's entry.
 func Projection(o projector.Overview) *operationsv1.Projection {
-	out := &operationsv1.Projection{Name: o.Projection, Position: float64(o.Position), Lag: float64(o.Lag), LagSeconds: o.LagSeconds,
+	position := o.LivePosition
+	if position == 0 && o.State == projector.StateLive {
+		position = o.Position // where the last rebuild switched in, before the first sample
+	}
+	out := &operationsv1.Projection{Name: o.Projection, Position: float64(position), Lag: float64(o.Lag), LagSeconds: o.LagSeconds,
 		State: string(o.State), ActiveGeneration: int32(o.ActiveGeneration), BuildingGeneration: int32(o.BuildingGeneration),
 		SwitchedAt: rfc3339(o.SwitchedAt), Contexts: o.Contexts, DeadLetters: int32(o.DeadLetters),
 		RebuildRequestedAt: rfc3339(o.RebuildRequestedAt), Rebuild: &operationsv1.RebuildProgress{StartedAt: rfc3339(o.StartedAt)}}
