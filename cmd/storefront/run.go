@@ -439,8 +439,23 @@ func (l *launcher) banner(cfg Config, env []string, metrics map[string]string, t
 	if cfg.adminDefault && inFleet("identity") {
 		fmt.Fprintf(&b, "  Dev admin   %s / %s\n", cfg.AdminEmail, cfg.AdminPass)
 	}
+	b.WriteString(tracesLine(env))
+	fmt.Fprintf(&b, "  Operators   storefrontctl --url %s login (then: projections list, streams list, dlq list, audit)\n", base)
 	b.WriteString("Press Ctrl-C to stop.\n\n")
 	fmt.Fprint(os.Stdout, b.String())
+}
+
+// tracesLine says where traces and metrics go, and how to find an action's trace.
+func tracesLine(env []string) string {
+	endpoint := lookup(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+	if endpoint == "" {
+		endpoint = lookup(env, "OTEL_EXPORTER_OTLP_ENDPOINT")
+	}
+	if endpoint == "" {
+		return "  Traces      not exported: set OTEL_EXPORTER_OTLP_ENDPOINT (e.g. a Jaeger's http://127.0.0.1:4317) to send traces and metrics over OTLP\n"
+	}
+	return fmt.Sprintf("  Traces      and metrics sent over OTLP to %s; find an action's trace by the trace_id of its log lines\n"+
+		"              or of its events (storefrontctl events show ID)\n", endpoint)
 }
 
 // lookup returns the last value of name in an environment list.
