@@ -413,3 +413,9 @@ func setClause(mask int) string {
 	}
 	return strings.Join(cols, ", ")
 }
+
+// DetailsJSON renders a product's specs and images as the products table holds them (jsonb
+// arrays): what a set-based build of the table from the same events must write too.
+func DetailsJSON(specs []*catalogv1.ProductSpec, images []*catalogv1.ProductImage) (specsJSON, imagesJSON string) {
+	return detailsJSON(specs, images)
+}
