@@ -48,7 +48,7 @@ import (
 // The fleet's admin, who asks for the rebuild of figure (c) through the operators' API.
 const (
 	benchAdminEmail    = "bench-admin@storefront.test"
-	benchAdminPassword = "bench-admin-pass-1"
+	benchAdminPassword = "operator-rebuilds-42"
 )
 
 func main() {

@@ -302,14 +302,24 @@ func (b *bench) rebuildUnderLoad(ctx context.Context) error {
 	if err := b.analyzeReadModel(ctx); err != nil {
 		return err
 	}
+	// The rate figure compares like with like: the API's rebuild and the set-based build,
+	// each on an otherwise idle fleet (the read load above shares PostgreSQL's CPU with the
+	// rebuild, which is what failed_reads and seconds are about).
+	quiet, qSamples, qBackwards, err := b.apiRebuild(ctx, token)
+	if err != nil {
+		return err
+	}
+	samples, backwards = samples+qSamples, backwards+qBackwards
+	oursQuiet := float64(b.events) / quiet.Seconds()
+	b.note("switch: the same request without read load: switched in %s after the request = %.0f events/s", quiet.Round(time.Millisecond), oursQuiet)
 	n, setTook, err := b.setBasedBuild(ctx)
 	if err != nil {
 		return err
 	}
 	limit := float64(n) / setTook.Seconds()
-	b.note("switch: limit: the same products and categories built set-based from the same %d events (scan + decode + COPY to staging, one INSERT … SELECT per table, the same indexes) in %s = %.0f events/s",
+	b.note("switch: limit: the same products and categories built set-based from the same %d events (scan + decode + COPY to staging, one INSERT … SELECT per table, the same indexes), no read load, in %s = %.0f events/s",
 		n, setTook.Round(time.Millisecond), limit)
-	b.report(benchline.Result{Name: "catalog.rebuild.api", Ours: ours, Limit: limit, Unit: "events/s", Goal: apiRebuildGoal})
+	b.report(benchline.Result{Name: "catalog.rebuild.api", Ours: oursQuiet, Limit: limit, Unit: "events/s", Goal: apiRebuildGoal})
 	b.report(benchline.Result{Name: "catalog.rebuild.progress_backwards", Ours: float64(backwards), Limit: float64(samples),
 		Unit: "samples", Goal: 0, LowerIsBetter: true})
 	budget := time.Duration(b.cfg.products) * rebuildBudgetPerProduct
