@@ -89,3 +89,19 @@ func TestFleet_EveryListNamesTheSameServices(t *testing.T) {
 		}
 	}
 }
+
+func TestPoolShare_FitsTheServer(t *testing.T) {
+	for _, tc := range []struct{ maxConns, processes, want int }{
+		{100, 11, 6},  // the machine's default: 66 of 100 at most, 25 left
+		{500, 11, 20}, // capped at the pools' default
+		{40, 11, 4},   // a tiny server still gets working pools
+		{100, 0, 20},
+	} {
+		if got := poolShare(tc.maxConns, tc.processes); got != tc.want {
+			t.Errorf("poolShare(%d, %d) = %d, want %d", tc.maxConns, tc.processes, got, tc.want)
+		}
+		if tc.processes > 0 && tc.want > 4 && poolShare(tc.maxConns, tc.processes)*tc.processes > tc.maxConns-connReserve {
+			t.Errorf("the pools of %d processes exceed %d connections", tc.processes, tc.maxConns-connReserve)
+		}
+	}
+}

@@ -142,6 +142,12 @@ func (l *launcher) dependencies(ctx context.Context, cfg Config) ([]string, erro
 		"STOREFRONT_ADMIN_EMAIL="+cfg.AdminEmail,
 		"STOREFRONT_ADMIN_PASSWORD="+cfg.AdminPass,
 	)
+	_, poolSet := os.LookupEnv("STOREFRONT_DB_MAX_CONNS")
+	pools, err := dbPoolEnv(ctx, dbURL, poolSet)
+	if err != nil {
+		return nil, err
+	}
+	env = append(env, pools...)
 	switch {
 	case cfg.RedisURL != "":
 		env = append(env, "STOREFRONT_REDIS_URL="+cfg.RedisURL)

@@ -41,7 +41,10 @@ type Base struct {
 	DatabaseURL string
 	NATSURL     string
 	Replicas    int
-	LogLevel    slog.Level
+	// DBMaxConns bounds each of the process's PostgreSQL pools (STOREFRONT_DB_MAX_CONNS,
+	// default 20): the fleet's processes share the server's max_connections.
+	DBMaxConns int
+	LogLevel   slog.Level
 	// Errors reports logged errors to Sentry when SENTRY_DSN is set.
 	Errors telemetry.ErrorReports
 }
@@ -58,6 +61,7 @@ func LoadBase(env *config.Env, name, addr string) Base {
 		DatabaseURL: env.URL("STOREFRONT_DATABASE_URL", "", "postgres", "postgresql"),
 		NATSURL:     env.URL("STOREFRONT_NATS_URL", "", "nats", "tls"),
 		Replicas:    env.Int("STOREFRONT_STREAM_REPLICAS", 1, 1, 5),
+		DBMaxConns:  env.Int("STOREFRONT_DB_MAX_CONNS", 20, 1, 1000),
 	}
 	b.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
 	b.Errors = telemetry.ErrorReportsFromEnv(env)
@@ -68,6 +72,13 @@ func LoadBase(env *config.Env, name, addr string) Base {
 		env.Fail("STOREFRONT_NATS_URL", "is required")
 	}
 	return b
+}
+
+// PoolConfig sizes a pool of the process on url: at most DBMaxConns connections, and no more
+// kept idle than that allows.
+func (b Base) PoolConfig(url string) postgres.PoolConfig {
+	n := int32(max(b.DBMaxConns, 1))
+	return postgres.PoolConfig{URL: url, MaxConns: n, MinConns: min(2, n)}
 }
 
 // Migrations returns a service's schema: its event store and the relay's checkpoint in the
@@ -146,7 +157,7 @@ func Open(ctx context.Context, b Base, migrations []pgmigrate.Set) (_ *Process, 
 	if err = pgmigrate.Apply(ctx, p.Log, b.DatabaseURL, migrations...); err != nil {
 		return nil, err
 	}
-	if p.Pool, err = postgres.NewPool(ctx, postgres.PoolConfig{URL: b.DatabaseURL}); err != nil {
+	if p.Pool, err = postgres.NewPool(ctx, b.PoolConfig(b.DatabaseURL)); err != nil {
 		return nil, err
 	}
 	p.closers = append(p.closers, p.Pool.Close)
@@ -190,7 +201,7 @@ func (p *Process) ReadPool(ctx context.Context, url string) (*pgxpool.Pool, erro
 	if url == "" || url == p.Base.DatabaseURL {
 		return p.Pool, nil
 	}
-	pool, err := postgres.NewPool(ctx, postgres.PoolConfig{URL: url})
+	pool, err := postgres.NewPool(ctx, p.Base.PoolConfig(url))
 	if err != nil {
 		return nil, fmt.Errorf("read-model database: %w", err)
 	}

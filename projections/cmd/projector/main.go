@@ -66,6 +66,8 @@ type Config struct {
 	// key their entries with it (committed.go).
 	RedisURL    string
 	RedisPrefix string
+	// DBMaxConns bounds the read models' pool (STOREFRONT_DB_MAX_CONNS, default 20).
+	DBMaxConns int
 }
 
 func loadConfig(env *config.Env, needNATS bool) (Config, error) {
@@ -79,6 +81,7 @@ func loadConfig(env *config.Env, needNATS bool) (Config, error) {
 		Errors:            telemetry.ErrorReportsFromEnv(env),
 		RedisURL:          env.URL("STOREFRONT_REDIS_URL", "", "redis", "rediss"),
 		RedisPrefix:       env.String("STOREFRONT_REDIS_PREFIX", "sf:"),
+		DBMaxConns:        env.Int("STOREFRONT_DB_MAX_CONNS", 20, 1, 1000),
 	}
 	if cfg.DatabaseURL == "" {
 		env.Fail("STOREFRONT_DATABASE_URL", "is required (or STOREFRONT_READ_DATABASE_URL)")
@@ -165,7 +168,8 @@ func open(ctx context.Context, cfg Config) (_ *deps, err error) {
 	if err := pgmigrate.Apply(ctx, d.log, cfg.DatabaseURL, projector.Migrations()); err != nil {
 		return nil, err
 	}
-	if d.pool, err = postgres.NewPool(ctx, postgres.PoolConfig{URL: cfg.DatabaseURL}); err != nil {
+	if d.pool, err = postgres.NewPool(ctx, postgres.PoolConfig{URL: cfg.DatabaseURL, MaxConns: int32(cfg.DBMaxConns),
+		MinConns: int32(min(2, cfg.DBMaxConns))}); err != nil {
 		return nil, err
 	}
 	d.closers = append(d.closers, d.pool.Close)

@@ -60,7 +60,7 @@ func run(ctx context.Context) error {
 	// builds and feeds; until its first build they answer 503.
 	readPool := p.Pool
 	if cfg.ReadDatabaseURL != cfg.DatabaseURL {
-		if readPool, err = postgres.NewPool(ctx, postgres.PoolConfig{URL: cfg.ReadDatabaseURL}); err != nil {
+		if readPool, err = postgres.NewPool(ctx, cfg.Base.PoolConfig(cfg.ReadDatabaseURL)); err != nil {
 			return fmt.Errorf("read-model database: %w", err)
 		}
 		defer readPool.Close()
