@@ -36,6 +36,7 @@ func TestIdentity(t *testing.T) {
 	t.Run("logout", func(t *testing.T) { testLogout(t, f) })
 	t.Run("password reset", func(t *testing.T) { testPasswordReset(t, f) })
 	t.Run("tokens that must be refused", func(t *testing.T) { testBadTokens(t, f) })
+	t.Run("web session with cookie and CSRF", func(t *testing.T) { testWebSession(t, f) })
 	t.Run("public events reach JetStream, secrets do not", func(t *testing.T) { testIdentityEvents(t, f) })
 	t.Run("admin bootstrap", func(t *testing.T) {
 		r := f.do(t, "POST", "/api/v1/auth/login", map[string]string{"email": adminEmail, "password": adminPassword}, "")

@@ -35,6 +35,7 @@ import (
 	"github.com/storefront/storefront/gateway/internal/seo"
 	"github.com/storefront/storefront/gateway/internal/server"
 	"github.com/storefront/storefront/gateway/internal/webhooks"
+	"github.com/storefront/storefront/gateway/internal/websession"
 	"github.com/storefront/storefront/platform/config"
 	"github.com/storefront/storefront/platform/grpcx"
 	"github.com/storefront/storefront/platform/revocation"
@@ -234,12 +235,22 @@ func run(ctx context.Context) error {
 	}
 	defer closeMedia()
 
+	// Web sessions keep their tokens in Redis: without it the web storefront signs in with
+	// tokens (POST /auth/session answers 404 then).
+	var sessions *websession.Manager
+	if rdb != nil {
+		sessions = &websession.Manager{Identity: identityv1.NewIdentityServiceClient(conns["identity"]), Redis: rdb,
+			Prefix: cfg.RedisPrefix, Log: log}
+		policies.AddAuthRate(http.MethodPost, websession.Path)
+	}
+
 	handler := server.New(server.Config{CORSOrigins: cfg.CORSOrigins}, server.Deps{
-		Log:     log,
-		Metrics: tel.MetricsHandler(),
-		API:     api,
-		Checks:  checks,
-		Access:  access,
+		Log:      log,
+		Metrics:  tel.MetricsHandler(),
+		API:      api,
+		Checks:   checks,
+		Access:   access,
+		Sessions: sessions,
 		Streams: &livechat.Handler{Hub: hub, Conversations: supportv1.NewSupportServiceClient(conns["support"]), Log: log,
 			Heartbeat: cfg.StreamHeartbeat,
 			Recheck: func(ctx context.Context) error {

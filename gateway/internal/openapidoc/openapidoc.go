@@ -175,6 +175,36 @@ func addEdgePaths(paths map[string]any) {
 	get["parameters"] = []any{map[string]any{"in": "path", "name": "key", "type": "string", "required": true,
 		"description": "The media key, e.g. images/<sha256>/w640.webp."}}
 	paths["/media/{key}"] = media
+	addSessionPaths(paths)
+}
+
+// addSessionPaths describes the web storefront's cookie session (gateway/internal/websession).
+func addSessionPaths(paths map[string]any) {
+	errResp := func(desc string) map[string]any {
+		return map[string]any{"description": desc, "schema": map[string]any{"$ref": errorRef}}
+	}
+	session := map[string]any{"description": "The signed-in user and the session's CSRF token, for X-CSRF-Token.",
+		"schema": map[string]any{"type": "object", "required": []any{"user", "csrf_token"}, "properties": map[string]any{
+			"user":       map[string]any{"$ref": "#/definitions/v1User"},
+			"csrf_token": map[string]any{"type": "string"},
+		}}}
+	tags := []any{"IdentityService"}
+	paths["/api/v1/auth/session"] = map[string]any{
+		"post": map[string]any{"summary": "Signs in with a cookie session (sets the HttpOnly sf_session cookie); an auth endpoint for rate limits.",
+			"operationId": "WebSession_Create", "tags": tags, "security": []any{},
+			"parameters": []any{map[string]any{"in": "body", "name": "body", "required": true, "schema": map[string]any{
+				"type": "object", "required": []any{"email", "password"}, "properties": map[string]any{
+					"email": map[string]any{"type": "string"}, "password": map[string]any{"type": "string"}}}}},
+			"responses": map[string]any{"200": session, "400": errResp("invalid_argument"), "401": errResp("unauthenticated: wrong credentials"),
+				"429": errResp("resource_exhausted")}},
+		"get": map[string]any{"summary": "The cookie session's user and CSRF token.", "operationId": "WebSession_Get", "tags": tags,
+			"security": []any{}, "responses": map[string]any{"200": session, "401": errResp("unauthenticated: no or dead session")}},
+		"delete": map[string]any{"summary": "Ends the cookie session (revoked server-side, cookie cleared); needs X-CSRF-Token.",
+			"operationId": "WebSession_Delete", "tags": tags, "security": []any{},
+			"parameters": []any{map[string]any{"in": "header", "name": "X-CSRF-Token", "type": "string", "required": true}},
+			"responses": map[string]any{"204": map[string]any{"description": "Signed out."}, "401": errResp("unauthenticated"),
+				"403": errResp("permission_denied: missing or wrong X-CSRF-Token")}},
+	}
 }
 
 // dropUnusedTags removes the tags of services without a REST route (internal ones, such as

@@ -91,6 +91,10 @@ func (t *Table) Method(fullMethod string) (Route, bool) {
 	return r, ok
 }
 
+// AddAuthRate puts a route the edge serves itself (not an RPC's) in the auth budget: the web
+// session's login, which is a login.
+func (t *Table) AddAuthRate(verb, path string) { t.authRate[verb+" "+path] = true }
+
 // IsAuthRate reports whether an HTTP request counts against the auth budget.
 func (t *Table) IsAuthRate(verb, path string) bool { return t.authRate[verb+" "+path] }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/storefront/storefront/gateway/internal/edge"
+	"github.com/storefront/storefront/gateway/internal/websession"
 	"github.com/storefront/storefront/gateway/openapi"
 )
 
@@ -37,6 +38,9 @@ type Deps struct {
 	// raises the body limit of its upload route.
 	Media          interface{ Register(*http.ServeMux) }
 	MediaBodyLimit func(*http.Request) int64
+	// Sessions serves the web storefront's cookie sessions (/api/v1/auth/session) and turns a
+	// session cookie into the caller's token before Access (nil: none).
+	Sessions *websession.Manager
 	// Trace wraps the handler in the request's server span (continuing an incoming
 	// traceparent); nil leaves requests untraced.
 	Trace func(http.Handler) http.Handler
@@ -74,6 +78,9 @@ func New(cfg Config, d Deps) http.Handler {
 	if d.Media != nil {
 		d.Media.Register(mux)
 	}
+	if d.Sessions != nil {
+		d.Sessions.Register(mux)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		edge.WriteError(w, http.StatusNotFound, edge.CodeNotFound, "no such resource")
 	})
@@ -90,6 +97,9 @@ func New(cfg Config, d Deps) http.Handler {
 		limitBody(d.MediaBodyLimit),
 		edge.NoContentHasNoBody(),
 	)
+	if d.Sessions != nil {
+		mw = append(mw, d.Sessions.Middleware())
+	}
 	if d.Access != nil {
 		mw = append(mw, d.Access.Middleware())
 	}
