@@ -176,7 +176,7 @@ func TestSession_CookieBecomesTheTokenAndStateChangesNeedCSRF(t *testing.T) {
 
 func TestSession_SlidesRefreshesAndEnds(t *testing.T) {
 	h := newHarness(t)
-	cookie, csrf := h.login(t)
+	cookie, _ := h.login(t)
 	// Used every 20 h, it lives on; its access token (24 h) is refreshed once before it ends.
 	for range 3 {
 		h.advance(20 * time.Hour)
@@ -201,7 +201,7 @@ func TestSession_SlidesRefreshesAndEnds(t *testing.T) {
 	}
 
 	// Logging out revokes at identity and clears the cookie; 24 h of quiet ends a session too.
-	cookie, csrf = h.login(t)
+	cookie, csrf := h.login(t)
 	if w := h.do("DELETE", Path, "", "Cookie", cookie, CSRFHeader, csrf); w.Code != 204 || len(h.id.loggedOut) != 1 {
 		t.Fatalf("logout: %d, identity logouts %v", w.Code, h.id.loggedOut)
 	}
