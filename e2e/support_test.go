@@ -151,9 +151,11 @@ func (c *supportClient) testNegative(t *testing.T) {
 }
 
 // list waits for the read model to show want (subjects, in order) to the token's user.
+// It waits up to 45 s: the demo conversation comes after the demo catalog, which a loaded CI
+// machine takes a while to upload and process.
 func (c *supportClient) list(t *testing.T, token, query string, want ...string) map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(45 * time.Second)
 	for {
 		r := c.f.do(t, "GET", "/api/v1/support/conversations"+query, nil, token)
 		if r.status != 200 {
