@@ -240,7 +240,7 @@ func (r *Runtime) settleStream(ctx context.Context, p Projection, asked ParkedEv
 
 // reapply applies a parked event under a savepoint of tx and returns the handler's error.
 func (r *Runtime) reapply(ctx context.Context, tx pgx.Tx, p Projection, schema string, e ParkedEvent) error {
-	headers := natsHeaders(e.Metadata)
+	headers := e.Headers()
 	ev, err := natsbus.Decode(headers, e.Payload)
 	if err != nil {
 		return fmt.Errorf("cannot be decoded, so not redriven (discard it): %w", err)
@@ -260,10 +260,11 @@ func (r *Runtime) reapply(ctx context.Context, tx pgx.Tx, p Projection, schema s
 	return sp.Commit(ctx)
 }
 
-// natsHeaders turns a parked event's metadata back into its message headers.
-func natsHeaders(meta map[string]string) nats.Header {
+// Headers turns a parked event's metadata back into its message headers (what natsbus.Decode
+// reads): the inverse of the parking lot's metadata column.
+func (e ParkedEvent) Headers() nats.Header {
 	h := nats.Header{}
-	for k, v := range meta {
+	for k, v := range e.Metadata {
 		h.Set(k, v)
 	}
 	return h

@@ -388,10 +388,7 @@ func (r *Runner) carryOut(ctx context.Context, e projector.ParkedEvent) error {
 		return nil // not this runner's
 	}
 	re := r.reactions[i]
-	headers := nats.Header{}
-	for k, v := range e.Metadata {
-		headers.Set(k, v)
-	}
+	headers := e.Headers()
 	ev, err := natsbus.Decode(headers, e.Payload)
 	if err != nil {
 		return projector.FailedAgain(ctx, r.cfg.DB, e, fmt.Errorf("cannot be decoded, so not redriven (discard it): %w", err))

@@ -81,3 +81,24 @@ func NewPool(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
 	}
 	return pool, nil
 }
+
+// NewReadOnlyPool opens a pool whose sessions are read-only (default_transaction_read_only),
+// of at most maxConns connections: what reads other contexts' event stores (decision 004's
+// read API: the projector's rebuilds, the operators' inspection) uses.
+func NewReadOnlyPool(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	pc.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	pc.MinConns, pc.MaxConns = 1, maxConns
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return pool, nil
+}

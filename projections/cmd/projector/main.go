@@ -173,7 +173,7 @@ func open(ctx context.Context, cfg Config) (_ *deps, err error) {
 		return nil, err
 	}
 	d.closers = append(d.closers, d.pool.Close)
-	if d.events, err = readOnlyPool(ctx, cfg.EventsDatabaseURL); err != nil {
+	if d.events, err = postgres.NewReadOnlyPool(ctx, cfg.EventsDatabaseURL, 8); err != nil {
 		return nil, fmt.Errorf("event stores: %w", err)
 	}
 	d.closers = append(d.closers, d.events.Close)
@@ -201,25 +201,6 @@ func open(ctx context.Context, cfg Config) (_ *deps, err error) {
 
 // logReader narrows an event store to the read API the projector may use (decision 004).
 type logReader struct{ es.LogReader }
-
-// readOnlyPool opens the pool that reads the event stores, in read-only sessions.
-func readOnlyPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	pc, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		return nil, fmt.Errorf("parse database url: %w", err)
-	}
-	pc.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
-	pc.MinConns, pc.MaxConns = 1, 8
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		return nil, err
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, err
-	}
-	return pool, nil
-}
 
 func (d *deps) runtime(js jetstream.JetStream) (*projector.Runtime, error) {
 	cfg := projector.Config{

@@ -10,12 +10,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/storefront/storefront/platform/aggregate"
 	"github.com/storefront/storefront/platform/config"
+	"github.com/storefront/storefront/platform/es/postgres"
 	"github.com/storefront/storefront/platform/events"
 	"github.com/storefront/storefront/platform/pgmigrate"
 	"github.com/storefront/storefront/platform/projector"
@@ -103,7 +103,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	eventsPool, err := readOnlyPool(ctx, cfg.EventsDatabaseURL)
+	eventsPool, err := postgres.NewReadOnlyPool(ctx, cfg.EventsDatabaseURL, 4)
 	if err != nil {
 		return fmt.Errorf("event stores: %w", err)
 	}
@@ -133,23 +133,4 @@ func run(ctx context.Context) error {
 	srv := p.Server(nil)
 	operationsv1.RegisterOperationsServiceServer(srv, ports.GRPC{App: a, Events: eventRegistry()})
 	return p.Serve(ctx, srv, nil, handOver.Run)
-}
-
-// readOnlyPool opens the pool that reads the event stores, in read-only sessions.
-func readOnlyPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	pc, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		return nil, fmt.Errorf("parse database url: %w", err)
-	}
-	pc.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
-	pc.MinConns, pc.MaxConns = 1, 4
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		return nil, err
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, err
-	}
-	return pool, nil
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -107,7 +108,7 @@ func admin(ctx context.Context) (string, error) {
 	return actor.UserID, nil
 }
 
-// Projections lists every projection with its progress.
+// ListProjections lists every projection with its progress.
 func (a *App) ListProjections(ctx context.Context) ([]projector.Overview, error) {
 	if _, err := admin(ctx); err != nil {
 		return nil, err
@@ -168,10 +169,7 @@ func (a *App) ListStreams(ctx context.Context, context, prefix string, p Page) (
 	}
 	var v errs.Validation
 	page := p.Resolve(&v)
-	contexts, err := a.contexts(context, &v)
-	if err != nil {
-		return StreamPage{}, err
-	}
+	contexts := a.contexts(context, &v)
 	if err := v.Err(); err != nil {
 		return StreamPage{}, err
 	}
@@ -193,17 +191,16 @@ func (a *App) ListStreams(ctx context.Context, context, prefix string, p Page) (
 	return StreamPage{Items: all[from:to], Resolved: page, Total: total}, nil
 }
 
-func (a *App) contexts(context string, v *errs.Validation) ([]string, error) {
+// contexts are the stores a read looks in: the one named (else a validation error), or all.
+func (a *App) contexts(context string, v *errs.Validation) []string {
 	if context == "" {
-		return a.Stores.Contexts(), nil
+		return a.Stores.Contexts()
 	}
-	for _, c := range a.Stores.Contexts() {
-		if c == context {
-			return []string{c}, nil
-		}
+	if slices.Contains(a.Stores.Contexts(), context) {
+		return []string{context}
 	}
 	v.Addf("context", "must be one of %v", a.Stores.Contexts())
-	return nil, nil
+	return nil
 }
 
 // Stream limits.
@@ -235,10 +232,7 @@ func (a *App) GetStream(ctx context.Context, context, id string, from, max *int3
 	if id == "" {
 		v.Add("id", "is required")
 	}
-	contexts, err := a.contexts(context, &v)
-	if err != nil {
-		return nil, err
-	}
+	contexts := a.contexts(context, &v)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -235,11 +234,7 @@ func traceID(traceparent string) string {
 
 // deadLetter renders a dead letter with its event.
 func (s GRPC) deadLetter(p projector.ParkedEvent) *operationsv1.DeadLetter {
-	headers := nats.Header{}
-	for k, v := range p.Metadata {
-		headers.Set(k, v)
-	}
-	ev, err := natsbus.Decode(headers, p.Payload)
+	ev, err := natsbus.Decode(p.Headers(), p.Payload)
 	if err != nil { // an undecodable envelope: what the parking lot knows
 		ev = es.RecordedEvent{ID: p.EventID, StreamID: p.StreamID, Version: p.Version, Type: p.Type, SchemaVersion: p.SchemaVersion,
 			Payload: p.Payload}
