@@ -33,6 +33,8 @@ type launcher struct {
 	teardown []func(context.Context)
 	children []*child
 	exited   chan *child
+	// ports hands out the children's and the stand-ins' ports, each once.
+	ports devenv.Ports
 }
 
 func run(ctx context.Context, log *slog.Logger, bin, data string) (err error) {
@@ -71,7 +73,7 @@ func run(ctx context.Context, log *slog.Logger, bin, data string) (err error) {
 	}
 	for _, p := range fleet() {
 		if p.grpcAddrEnv != "" {
-			port, err := devenv.FreePort()
+			port, err := l.ports.Free()
 			if err != nil {
 				return err
 			}
@@ -84,7 +86,7 @@ func run(ctx context.Context, log *slog.Logger, bin, data string) (err error) {
 		if p.http {
 			penv = append(penv, "STOREFRONT_HTTP_ADDR="+cfg.HTTPAddr)
 		} else {
-			port, err := devenv.FreePort()
+			port, err := l.ports.Free()
 			if err != nil {
 				return err
 			}
@@ -204,7 +206,7 @@ func (l *launcher) postgres(ctx context.Context, cfg Config) (string, error) {
 	}
 	admin := devenv.LocalPostgresURL
 	if !devenv.PostgresAnswers(ctx, admin) {
-		port, err := devenv.FreePort()
+		port, err := l.ports.Free()
 		if err != nil {
 			return "", err
 		}
@@ -243,7 +245,7 @@ func (l *launcher) nats(ctx context.Context, cfg Config) (string, error) {
 }
 
 func (l *launcher) stripeMock(ctx context.Context) (string, error) {
-	port, err := devenv.FreePort()
+	port, err := l.ports.Free()
 	if err != nil {
 		return "", err
 	}
