@@ -49,6 +49,11 @@ func TestCommitted_CalledAfterLiveCommitsAndSwitches_WithTheChangeVisible(t *tes
 	h.appendEvents(bc, "product-0", 3, changedType, es.Metadata{})
 	rt := h.runtime(newCounter(bc).as(true))
 	stop := h.startBuilt(rt, "counts")
+	// The registry shows the switch a moment before Rebuild returns and calls Committed.
+	eventually(t, 5*time.Second, "the first build reported", func() (bool, string) {
+		_, n := last()
+		return n >= 1, fmt.Sprintf("%d calls", n)
+	})
 	if c, n := last(); n != 1 || c != (call{"counts", 3}) {
 		t.Fatalf("after the first build: %d calls, last %+v; want 1 call seeing 3 events", n, c)
 	}
