@@ -33,6 +33,9 @@ type Config struct {
 	RateAuth     config.Rate
 	RateAPI      config.Rate
 	RateAdmin    config.Rate
+	// WebDir is the web storefront's build the gateway serves at the site root, an absolute
+	// path (the -web flag, else STOREFRONT_WEB_DIR; empty: none).
+	WebDir       string
 	adminDefault bool
 }
 
@@ -56,6 +59,12 @@ func loadConfig(env *config.Env, dataDir string) (Config, error) {
 	}
 	env.LogLevel("STOREFRONT_LOG_LEVEL", 0) // validated here too, so start-up fails before anything runs
 	cfg.PublicURL = env.URL("STOREFRONT_PUBLIC_URL", "http://"+cfg.HTTPAddr, "http", "https")
+	if dir := env.String("STOREFRONT_WEB_DIR", ""); dir != "" {
+		var err error
+		if cfg.WebDir, err = webDir(dir); err != nil {
+			env.Fail("STOREFRONT_WEB_DIR", "%v", err)
+		}
+	}
 	if (cfg.StripeKey == "") != (cfg.StripeBase == "") {
 		env.Fail("STRIPE_SECRET_KEY", "set it together with STOREFRONT_STRIPE_API_BASE, or neither (then stripe-mock runs)")
 	}
@@ -76,6 +85,33 @@ func loadConfig(env *config.Env, dataDir string) (Config, error) {
 		cfg.AdminEmail, cfg.AdminPass, cfg.adminDefault = email, pass, true
 	}
 	return cfg, nil
+}
+
+// applyWebFlag sets WebDir from the -web flag, which wins over STOREFRONT_WEB_DIR; an empty
+// flag leaves it as it is.
+func (c *Config) applyWebFlag(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	abs, err := webDir(dir)
+	if err != nil {
+		return fmt.Errorf("-web: %w", err)
+	}
+	c.WebDir = abs
+	return nil
+}
+
+// webDir returns dir as an absolute path, so that it means the same to the gateway, once it
+// is seen to hold a build of the web storefront: its index.html.
+func webDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(filepath.Join(abs, "index.html")); err != nil {
+		return "", fmt.Errorf("%s holds no index.html: not a build of the web storefront (npm run build in web/ makes web/dist)", abs)
+	}
+	return abs, nil
 }
 
 // devAdmin returns the development admin's credentials, made once and kept under the data

@@ -3,8 +3,12 @@
 // separate processes talking over real gRPC and NATS, prints the URLs, and stops everything
 // cleanly on Ctrl-C or SIGTERM.
 //
-//	storefront run [-bin DIR] [-data DIR]
+//	storefront run [-bin DIR] [-data DIR] [-web DIR]
 //	storefront clean-data [-data DIR]
+//
+// -web names the web storefront's build (web/dist) for the gateway to serve at the site root
+// (STOREFRONT_WEB_DIR); without it the gateway serves the API only, unless
+// STOREFRONT_WEB_DIR is set.
 package main
 
 import (
@@ -28,22 +32,40 @@ func main() {
 }
 
 func dispatch(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return errors.New("usage: storefront run|clean-data [flags]")
-	}
-	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
-	bin := fs.String("bin", ".bin", "directory holding the fleet's binaries and stripe-mock")
-	data := fs.String("data", ".data", "directory for local state (databases, streams, mails)")
-	if err := fs.Parse(args[1:]); err != nil {
+	cmd, o, err := parseArgs(args)
+	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})).With("service", "launcher")
-	switch args[0] {
+	switch cmd {
 	case "run":
-		return run(ctx, log, *bin, *data)
+		return run(ctx, log, o.bin, o.data, o.web)
 	case "clean-data":
-		return cleanData(ctx, log, *data)
+		return cleanData(ctx, log, o.data)
 	default:
-		return fmt.Errorf("unknown command %q: want run or clean-data", args[0])
+		return fmt.Errorf("unknown command %q: want run or clean-data", cmd)
 	}
+}
+
+// options are the flags of a command.
+type options struct {
+	bin, data string
+	// web is the web storefront's build for the gateway (STOREFRONT_WEB_DIR); empty: none.
+	web string
+}
+
+// parseArgs splits the command line into the command and its flags.
+func parseArgs(args []string) (string, options, error) {
+	if len(args) == 0 {
+		return "", options{}, errors.New("usage: storefront run|clean-data [flags]")
+	}
+	var o options
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.StringVar(&o.bin, "bin", ".bin", "directory holding the fleet's binaries and stripe-mock")
+	fs.StringVar(&o.data, "data", ".data", "directory for local state (databases, streams, mails)")
+	fs.StringVar(&o.web, "web", "", "directory of the web storefront's build (web/dist) the gateway serves at the site root; empty: STOREFRONT_WEB_DIR, else none")
+	if err := fs.Parse(args[1:]); err != nil {
+		return "", options{}, err
+	}
+	return args[0], o, nil
 }

@@ -37,7 +37,7 @@ type launcher struct {
 	ports devenv.Ports
 }
 
-func run(ctx context.Context, log *slog.Logger, bin, data string) (err error) {
+func run(ctx context.Context, log *slog.Logger, bin, data, web string) (err error) {
 	started := time.Now()
 	if data, err = filepath.Abs(data); err != nil {
 		return err
@@ -51,6 +51,9 @@ func run(ctx context.Context, log *slog.Logger, bin, data string) (err error) {
 	}
 	cfg, err := loadConfig(config.FromOS(), data)
 	if err != nil {
+		return err
+	}
+	if err := cfg.applyWebFlag(web); err != nil {
 		return err
 	}
 	demoData, err := demoDataEnabled(config.FromOS())
@@ -84,7 +87,7 @@ func run(ctx context.Context, log *slog.Logger, bin, data string) (err error) {
 	for _, p := range fleet() {
 		penv := env
 		if p.http {
-			penv = append(penv, "STOREFRONT_HTTP_ADDR="+cfg.HTTPAddr)
+			penv = append(penv, gatewayEnv(cfg)...)
 		} else {
 			port, err := l.ports.Free()
 			if err != nil {
@@ -115,7 +118,7 @@ func run(ctx context.Context, log *slog.Logger, bin, data string) (err error) {
 	if demoData {
 		defer l.loadDemoCatalog(ctx, env)() // in the background: the banner does not wait
 	}
-	l.banner(cfg, env, metrics, time.Since(started))
+	banner(os.Stdout, cfg, env, metrics, time.Since(started))
 
 	select {
 	case <-ctx.Done():
@@ -421,10 +424,24 @@ func poll(ctx context.Context, c *child, limit time.Duration, what string, ready
 	return nil
 }
 
-func (l *launcher) banner(cfg Config, env []string, metrics map[string]string, took time.Duration) {
+// gatewayEnv is what the edge gets besides every process's environment: its address and,
+// when there is one, the web storefront's build (the last value of a variable wins).
+func gatewayEnv(cfg Config) []string {
+	env := []string{"STOREFRONT_HTTP_ADDR=" + cfg.HTTPAddr}
+	if cfg.WebDir != "" {
+		env = append(env, "STOREFRONT_WEB_DIR="+cfg.WebDir)
+	}
+	return env
+}
+
+// banner writes the fleet's URLs to w.
+func banner(w io.Writer, cfg Config, env []string, metrics map[string]string, took time.Duration) {
 	base := strings.TrimRight(cfg.PublicURL, "/")
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nStorefront is running (ready in %s).\n", took.Round(10*time.Millisecond))
+	if cfg.WebDir != "" {
+		fmt.Fprintf(&b, "  Web store   %s/\n", base)
+	}
 	fmt.Fprintf(&b, "  REST API    %s/api/v1\n", base)
 	fmt.Fprintf(&b, "  OpenAPI     %s/api/v1/openapi.json\n", base)
 	fmt.Fprintf(&b, "  Metrics     %s/metrics (gateway)\n", base)
@@ -450,7 +467,7 @@ func (l *launcher) banner(cfg Config, env []string, metrics map[string]string, t
 	b.WriteString(tracesLine(env))
 	fmt.Fprintf(&b, "  Operators   storefrontctl --url %s login (then: projections list, streams list, dlq list, audit)\n", base)
 	b.WriteString("Press Ctrl-C to stop.\n\n")
-	fmt.Fprint(os.Stdout, b.String())
+	_, _ = io.WriteString(w, b.String())
 }
 
 // tracesLine says where traces and metrics go, and how to find an action's trace.

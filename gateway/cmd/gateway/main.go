@@ -1,5 +1,6 @@
 // Command gateway is the REST edge of the fleet: it serves /api/v1 by calling the services
-// over gRPC, plus health, metrics and the OpenAPI document.
+// over gRPC, plus health, metrics and the OpenAPI document, and the built web storefront at
+// the site root when STOREFRONT_WEB_DIR is set.
 package main
 
 import (
@@ -11,8 +12,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -34,6 +37,7 @@ import (
 	"github.com/storefront/storefront/gateway/internal/ratelimit"
 	"github.com/storefront/storefront/gateway/internal/seo"
 	"github.com/storefront/storefront/gateway/internal/server"
+	"github.com/storefront/storefront/gateway/internal/webapp"
 	"github.com/storefront/storefront/gateway/internal/webhooks"
 	"github.com/storefront/storefront/gateway/internal/websession"
 	"github.com/storefront/storefront/platform/config"
@@ -79,6 +83,13 @@ type Config struct {
 	// Media is the store of product pictures that /media/{key} serves (the catalog's:
 	// STOREFRONT_S3_* or STOREFRONT_MEDIA_DIR).
 	Media storage.Config
+	// WebDir is the built web storefront served at the site root (STOREFRONT_WEB_DIR: a
+	// directory holding index.html, e.g. web/dist; unset: none, the root answers the JSON 404).
+	WebDir string
+	// MediaOrigin is the origin of the pictures' URLs (STOREFRONT_MEDIA_PUBLIC_URL, default
+	// the public URL + "/media/") when it is not the public URL's, for the web storefront's
+	// Content-Security-Policy; empty when they are the same.
+	MediaOrigin string
 }
 
 func loadConfig(env *config.Env) (Config, error) {
@@ -104,6 +115,12 @@ func loadConfig(env *config.Env) (Config, error) {
 	cfg.PublicURL = strings.TrimSuffix(env.URL("STOREFRONT_PUBLIC_URL", "http://"+cfg.HTTPAddr, "http", "https"), "/")
 	cfg.LogLevel = env.LogLevel("STOREFRONT_LOG_LEVEL", slog.LevelInfo)
 	cfg.Media = storage.ConfigFromEnv(env)
+	cfg.MediaOrigin = otherOrigin(cfg.PublicURL, env.URL("STOREFRONT_MEDIA_PUBLIC_URL", cfg.PublicURL+"/media/", "http", "https"))
+	if cfg.WebDir = env.String("STOREFRONT_WEB_DIR", ""); cfg.WebDir != "" {
+		if _, err := os.Stat(filepath.Join(cfg.WebDir, "index.html")); err != nil {
+			env.Fail("STOREFRONT_WEB_DIR", "%s holds no index.html: not a build of the web storefront (npm run build in web/ makes web/dist)", cfg.WebDir)
+		}
+	}
 	cfg.Errors = telemetry.ErrorReportsFromEnv(env)
 	cfg.TLSCertFile, cfg.TLSKeyFile = env.String("STOREFRONT_TLS_CERT_FILE", ""), env.String("STOREFRONT_TLS_KEY_FILE", "")
 	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
@@ -116,6 +133,20 @@ func loadConfig(env *config.Env) (Config, error) {
 		}
 	}
 	return cfg, env.Err()
+}
+
+// otherOrigin returns the origin of rawURL when it is not the origin of public, else "".
+func otherOrigin(public, rawURL string) string {
+	p, err1 := url.Parse(public)
+	u, err2 := url.Parse(rawURL)
+	if err1 != nil || err2 != nil || u.Host == "" {
+		return "" // both were validated as absolute URLs; a host-less one names no origin
+	}
+	origin := strings.ToLower(u.Scheme + "://" + u.Host)
+	if origin == strings.ToLower(p.Scheme+"://"+p.Host) {
+		return ""
+	}
+	return origin
 }
 
 func main() {
@@ -244,6 +275,16 @@ func run(ctx context.Context) error {
 		policies.AddAuthRate(http.MethodPost, websession.Path)
 	}
 
+	// The web storefront: its build, read once here (STOREFRONT_WEB_DIR unset: none).
+	var web interface{ Register(*http.ServeMux) }
+	if cfg.WebDir != "" {
+		app, err := webapp.New(cfg.WebDir, webapp.Options{MediaOrigin: cfg.MediaOrigin, Log: log})
+		if err != nil {
+			return fmt.Errorf("STOREFRONT_WEB_DIR: %w", err)
+		}
+		web = app
+	}
+
 	handler := server.New(server.Config{CORSOrigins: cfg.CORSOrigins}, server.Deps{
 		Log:      log,
 		Metrics:  tel.MetricsHandler(),
@@ -267,6 +308,7 @@ func run(ctx context.Context) error {
 				seo.Posts{Client: contentv1.NewContentServiceClient(conns["content"])}}},
 		Media:          &mediahttp.Handler{Catalog: catalogv1.NewCatalogServiceClient(conns["catalog"]), Store: media, Log: log},
 		MediaBodyLimit: mediahttp.BodyLimit,
+		Web:            web,
 		Trace: func(h http.Handler) http.Handler {
 			return otelhttp.NewHandler(h, "edge",
 				otelhttp.WithTracerProvider(tel.Tracer), otelhttp.WithMeterProvider(tel.Meter), otelhttp.WithPropagators(tel.Propagator),

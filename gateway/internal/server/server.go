@@ -1,5 +1,6 @@
 // Package server assembles the REST edge: the generated grpc-gateway routes of every backend
-// under /api/v1, the OpenAPI document, health and metrics, behind the edge middleware.
+// under /api/v1, the OpenAPI document, health and metrics, and optionally the web storefront
+// at the site root, behind the edge middleware.
 package server
 
 import (
@@ -41,6 +42,11 @@ type Deps struct {
 	// Sessions serves the web storefront's cookie sessions (/api/v1/auth/session) and turns a
 	// session cookie into the caller's token before Access (nil: none).
 	Sessions *websession.Manager
+	// Web serves the built web storefront at the site root (see package webapp; nil: none,
+	// and every path no route matched answers the JSON 404). It registers "/" itself, the
+	// least specific pattern, so every route above keeps priority; it must keep answering
+	// the JSON 404 for what no route matched under /api/.
+	Web interface{ Register(*http.ServeMux) }
 	// Trace wraps the handler in the request's server span (continuing an incoming
 	// traceparent); nil leaves requests untraced.
 	Trace func(http.Handler) http.Handler
@@ -81,9 +87,13 @@ func New(cfg Config, d Deps) http.Handler {
 	if d.Sessions != nil {
 		d.Sessions.Register(mux)
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
-		edge.WriteError(w, http.StatusNotFound, edge.CodeNotFound, "no such resource")
-	})
+	if d.Web != nil {
+		d.Web.Register(mux)
+	} else {
+		mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+			edge.WriteError(w, http.StatusNotFound, edge.CodeNotFound, "no such resource")
+		})
+	}
 	mw := []edge.Middleware{}
 	if d.Trace != nil {
 		mw = append(mw, d.Trace)

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,6 +18,7 @@ import (
 
 	"github.com/storefront/storefront/gateway/internal/edge"
 	"github.com/storefront/storefront/gateway/internal/server"
+	"github.com/storefront/storefront/gateway/internal/webapp"
 )
 
 func newEdge(checks ...edge.Check) http.Handler {
@@ -26,6 +29,19 @@ func newEdge(checks ...edge.Check) http.Handler {
 		API:     runtime.NewServeMux(edge.GatewayOptions(log)...),
 		Checks:  checks,
 	})
+}
+
+// sameJSON fails the test unless body is the JSON of want, compared structurally.
+func sameJSON(t *testing.T, body []byte, want string) {
+	t.Helper()
+	var got, w any
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatalf("body is not JSON: %.300s", body)
+	}
+	_ = json.Unmarshal([]byte(want), &w)
+	if diff := cmp.Diff(w, got); diff != "" {
+		t.Fatalf("body mismatch (-want +got):\n%s", diff)
+	}
 }
 
 func TestEdge_Routes(t *testing.T) {
@@ -60,14 +76,7 @@ func TestEdge_Routes(t *testing.T) {
 				t.Fatalf("status = %d, want %d; body %s", rec.Code, tt.wantStatus, rec.Body)
 			}
 			if tt.wantBody != "" {
-				var got, want any
-				if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
-					t.Fatalf("body is not JSON: %s", rec.Body)
-				}
-				_ = json.Unmarshal([]byte(tt.wantBody), &want)
-				if diff := cmp.Diff(want, got); diff != "" {
-					t.Fatalf("body mismatch (-want +got):\n%s", diff)
-				}
+				sameJSON(t, rec.Body.Bytes(), tt.wantBody)
 			}
 			if !strings.Contains(rec.Body.String(), tt.wantIn) {
 				t.Fatalf("body lacks %q: %.300s", tt.wantIn, rec.Body)
@@ -135,5 +144,79 @@ func TestEdge_PanicIsA500WithoutInternals(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/anything", nil))
 	if rec.Code != 500 || strings.Contains(rec.Body.String(), "hunter2") || !strings.Contains(rec.Body.String(), `"internal"`) {
 		t.Fatalf("panic: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// robots stands in for the SEO routes, which must win over the web app's files and pages.
+type robots struct{}
+
+func (robots) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /robots.txt", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "User-agent: *\n") })
+}
+
+func TestEdge_WebAppLeavesTheEdgesRoutesAlone(t *testing.T) {
+	const index = "<!doctype html><title>Storefront</title>"
+	dist := t.TempDir()
+	for name, body := range map[string]string{"index.html": index, "robots.txt": "from the build", "assets/app-x1.js": "run()"} {
+		path := filepath.Join(dist, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log := slog.New(slog.DiscardHandler)
+	web, err := webapp.New(dist, webapp.Options{Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := server.New(server.Config{}, server.Deps{
+		Log:     log,
+		Metrics: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "# metrics\n") }),
+		API:     runtime.NewServeMux(edge.GatewayOptions(log)...),
+		SEO:     robots{},
+		Web:     web,
+	})
+	const notFound = `{"error":{"code":"not_found","message":"no such resource","details":[]}}`
+	tests := []struct {
+		method, path string
+		wantStatus   int
+		wantBody     string // exact, or JSON compared structurally when it starts with {
+		wantCSP      string // prefix
+	}{
+		{"GET", "/api/v1/no-such-thing", 404, notFound, "default-src 'none'"},
+		{"GET", "/api/v1/products/unknown/thing?page=2", 404, notFound, "default-src 'none'"},
+		{"GET", "/api/v2/products", 404, notFound, "default-src 'none'"},
+		{"POST", "/api/v1/no-such-thing", 404, notFound, "default-src 'none'"},
+		{"GET", "/healthz", 200, `{"status":"ok"}`, "default-src 'none'"},
+		{"GET", "/metrics", 200, "# metrics\n", "default-src 'none'"},
+		{"GET", "/robots.txt", 200, "User-agent: *\n", "default-src 'none'"},
+		{"GET", "/assets/app-x1.js", 200, "run()", "default-src 'self'"},
+		{"GET", "/assets/app-gone.js", 404, notFound, "default-src 'none'"},
+		{"GET", "/", 200, index, "default-src 'self'"},
+		{"GET", "/products/split-keyboard-75?ref=home", 200, index, "default-src 'self'"},
+		{"HEAD", "/orders/123", 200, "", "default-src 'self'"},
+		{"POST", "/cart", 405, `{"error":{"code":"invalid_argument","message":"method not allowed on this resource","details":[]}}`, "default-src 'none'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(tt.method, tt.path, nil))
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status = %d, want %d; body %.200s", rec.Code, tt.wantStatus, rec.Body)
+			}
+			if strings.HasPrefix(tt.wantBody, "{") {
+				sameJSON(t, rec.Body.Bytes(), tt.wantBody)
+			} else if rec.Body.String() != tt.wantBody {
+				t.Fatalf("body %.200q, want %q", rec.Body, tt.wantBody)
+			}
+			if got := rec.Header().Get("Content-Security-Policy"); !strings.HasPrefix(got, tt.wantCSP) {
+				t.Errorf("Content-Security-Policy %q, want %s...", got, tt.wantCSP)
+			}
+			if rec.Header().Get("Strict-Transport-Security") == "" || rec.Header().Get("X-Request-Id") == "" {
+				t.Errorf("the edge's headers are missing: %v", rec.Header())
+			}
+		})
 	}
 }
