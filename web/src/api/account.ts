@@ -8,7 +8,8 @@ const accountApi = api.injectEndpoints({
     updateMe: b.mutation<User, { name: string }>({
       query: (body) => ({ url: "/users/me", method: "PATCH", body }),
       async onQueryStarted(_, { dispatch, queryFulfilled }) {
-        const { data } = await queryFulfilled;
+        const { data } = await queryFulfilled.catch(() => ({ data: undefined }));
+        if (!data) return;
         dispatch(userChanged(data));
         dispatch(accountApi.util.upsertQueryData("getMe", undefined, data));
       },

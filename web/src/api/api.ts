@@ -10,7 +10,8 @@ interface WithSession {
 const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 const rawBaseQuery = fetchBaseQuery({
-  baseUrl: "/api/v1",
+  // Absolute, on the page's own origin (a relative URL cannot make a Request outside a browser).
+  baseUrl: `${globalThis.location?.origin ?? ""}/api/v1`,
   // The session is the httpOnly sf_session cookie; the page never sees a token.
   credentials: "same-origin",
 });

@@ -25,10 +25,14 @@ const sessionApi = api.injectEndpoints({
     signIn: b.mutation<Session, Credentials>({
       query: (body) => ({ url: "/auth/session", method: "POST", body }),
       async onQueryStarted(_, { dispatch, queryFulfilled }) {
-        const { data } = await queryFulfilled;
-        dispatch(started(data));
-        // Everything cached belonged to nobody (or someone else).
-        dispatch(api.util.resetApiState());
+        try {
+          const { data } = await queryFulfilled;
+          // Everything cached belonged to nobody (or someone else).
+          dispatch(api.util.resetApiState());
+          dispatch(started(data));
+        } catch {
+          // The form shows the error; the session stays as it was.
+        }
       },
     }),
     signOut: b.mutation<void, void>({

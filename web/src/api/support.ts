@@ -19,8 +19,8 @@ const supportApi = api.injectEndpoints({
       query: ({ id, text }) => ({ url: `/support/conversations/${id}/messages`, method: "POST", body: { text } }),
       // The message arrives on the conversation's event stream too; the stream dedupes by id.
       async onQueryStarted({ id }, { dispatch, queryFulfilled }) {
-        const { data } = await queryFulfilled;
-        dispatch(addMessage(id, data));
+        const { data } = await queryFulfilled.catch(() => ({ data: undefined }));
+        if (data) dispatch(addMessage(id, data));
       },
     }),
     closeConversation: b.mutation<Conversation, string>({
