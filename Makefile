@@ -35,6 +35,20 @@ node_modules/google-proto-files/package.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
 	@touch $@
 
+# ----------------------------------------------------------------------------- web
+
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run build
+
+.PHONY: web
+web: web/dist/index.html ## Build the web storefront into web/dist/ when missing or stale (the gateway serves it).
+
 # ------------------------------------------------------------------------ generate
 
 .PHONY: third-party
@@ -54,13 +68,15 @@ generate: tools third-party ## Regenerate protobuf, gRPC, gateway and OpenAPI co
 	go run ./gateway/cmd/openapi-policy gateway/openapi/openapi.json
 	rm -f deploy/monitoring/dashboards/*.json
 	go run ./deploy/monitoring/dashboards/gen deploy/monitoring/dashboards
+	$(MAKE) --no-print-directory web/node_modules/.package-lock.json
+	cd web && npm run --silent generate
 
 .PHONY: check-generated
 check-generated: generate ## Fail when the committed generated code differs from what make generate writes.
-	@if [ -n "$$(git status --porcelain -- proto gateway/openapi deploy/monitoring/dashboards)" ]; then \
+	@if [ -n "$$(git status --porcelain -- proto gateway/openapi deploy/monitoring/dashboards web/src/api)" ]; then \
 	  echo "Generated code is stale: run 'make generate' and commit the result." >&2; \
-	  git status --porcelain -- proto gateway/openapi deploy/monitoring/dashboards >&2; \
-	  git --no-pager diff --stat -- proto gateway/openapi deploy/monitoring/dashboards >&2; exit 1; fi
+	  git status --porcelain -- proto gateway/openapi deploy/monitoring/dashboards web/src/api >&2; \
+	  git --no-pager diff --stat -- proto gateway/openapi deploy/monitoring/dashboards web/src/api >&2; exit 1; fi
 
 # ---------------------------------------------------------------------------- lint
 
@@ -73,12 +89,15 @@ lint: tools third-party ## gofmt, go vet, staticcheck, buf lint and breaking, ge
 	$(BIN)/buf lint
 	scripts/buf-breaking.sh
 	$(MAKE) --no-print-directory check-generated
+	cd web && npx tsc -b
 
 # ---------------------------------------------------------------------------- test
 
 .PHONY: test
-test: tools ## Unit and integration tests of every module, with -race, against real PostgreSQL and NATS.
+test: tools ## Unit and integration tests of every module, with -race, against real PostgreSQL and NATS; the web app's component tests.
 	go test $(GO_TEST_FLAGS) $(PKGS)
+	$(MAKE) --no-print-directory web/node_modules/.package-lock.json
+	cd web && npm test --silent
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz target briefly (FUZZTIME=10s).
@@ -107,8 +126,8 @@ images: ## Build one image per binary of the fleet (Docker with BuildKit): store
 	done
 
 .PHONY: run
-run: build tools ## Run the whole fleet locally (Ctrl-C stops it).
-	$(BIN)/storefront run -bin $(BIN) -data $(CURDIR)/.data
+run: build tools web ## Run the whole fleet locally, with the web storefront (Ctrl-C stops it).
+	$(BIN)/storefront run -bin $(BIN) -data $(CURDIR)/.data -web $(CURDIR)/web/dist
 
 .PHONY: clean-data
 clean-data: build ## Wipe the local state of make run (.data/ and the database it made).
@@ -116,4 +135,4 @@ clean-data: build ## Wipe the local state of make run (.data/ and the database i
 
 .PHONY: clean
 clean: ## Remove built tools and binaries (not .data/).
-	rm -rf .bin third_party node_modules
+	rm -rf .bin third_party node_modules web/node_modules web/dist
