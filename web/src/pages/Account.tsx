@@ -5,6 +5,7 @@ import { useForm } from "react-hook-form";
 import { Link } from "react-router-dom";
 import { z } from "zod";
 import { useAddAddressMutation, useDeleteAddressMutation, useGetMeQuery, useListAddressesQuery, useUpdateMeMutation } from "../api/account";
+import { addressFields } from "../components/address";
 import { applyApiErrors, Field } from "../components/form";
 import { RequestState } from "../components/RequestState";
 import { RequireUser } from "../components/RequireSession";
@@ -60,14 +61,7 @@ function Profile() {
   );
 }
 
-const addressSchema = z.object({
-  line1: z.string().trim().min(1, "Enter the street address."),
-  line2: z.string().trim(),
-  city: z.string().trim().min(1, "Enter the city."),
-  state: z.string().trim(),
-  postal_code: z.string().trim().min(1, "Enter the postal code."),
-  country: z.string().trim().regex(/^[A-Za-z]{2}$/, "Use the two-letter country code, like US or DE.").transform((c) => c.toUpperCase()),
-});
+const addressSchema = addressFields.extend({ country: addressFields.shape.country.transform((c) => c.toUpperCase()) });
 type AddressValues = z.input<typeof addressSchema>;
 
 function Addresses() {

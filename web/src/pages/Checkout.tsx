@@ -8,6 +8,7 @@ import { useAddAddressMutation, useListAddressesQuery } from "../api/account";
 import { useGetCartQuery } from "../api/cart";
 import { usePlaceOrderMutation } from "../api/orders";
 import type { PlaceOrderRequest } from "../api/types";
+import { addressFields } from "../components/address";
 import { applyApiErrors, Field } from "../components/form";
 import { Money } from "../components/Money";
 import { RequestState } from "../components/RequestState";
@@ -21,19 +22,12 @@ export const testCards = [
   { value: "pm_card_chargeDeclined", label: "Visa •••• 0002 (declined)" },
 ];
 
-const address = z.object({
-  line1: z.string().trim().min(1, "Enter the street address."),
-  line2: z.string().trim(),
-  city: z.string().trim().min(1, "Enter the city."),
-  state: z.string().trim(),
-  postal_code: z.string().trim().min(1, "Enter the postal code."),
-  country: z.string().trim().regex(/^[A-Za-z]{2}$/, "Use the two-letter country code, like US or DE."),
-});
+
 
 export const checkoutSchema = z
   .object({
     address_choice: z.string(), // a saved address id, or "new"
-    shipping_address: address.partial(),
+    shipping_address: addressFields.partial(),
     save_address: z.boolean(),
     discount_code: z.string().trim().max(64),
     payment: z.enum(["card", "paypal"]),
@@ -41,7 +35,7 @@ export const checkoutSchema = z
   })
   .superRefine((v, ctx) => {
     if (v.address_choice === "new") {
-      const r = address.safeParse(v.shipping_address);
+      const r = addressFields.safeParse(v.shipping_address);
       if (!r.success) for (const i of r.error.issues) ctx.addIssue({ ...i, path: ["shipping_address", ...i.path] } as never);
     }
   });
